@@ -1,0 +1,450 @@
+package wechatpay
+
+import (
+	"context"
+	stdcrypto "crypto"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wechatpay-go/wechatpay/crypto"
+	"github.com/wechatpay-go/wechatpay/middleware"
+)
+
+// DefaultBaseURL is WeChat Pay's API domain.
+const DefaultBaseURL = "https://api.mch.weixin.qq.com/"
+
+// Defaults applied by New to zero Config fields.
+const (
+	DefaultTimeout         = 30 * time.Second
+	DefaultConnectTimeout  = 10 * time.Second
+	DefaultIdleConnTimeout = 30 * time.Second
+	DefaultMaxResponseSize = 32 << 20
+	DefaultMaxIdleConns    = 16
+)
+
+// Config is what New needs to build a Client. Its fields match the keys of
+// wechatpay-php's Builder::factory array, given in brackets.
+//
+// An APIv3 client needs MchID, Serial, PrivateKey and Certs; an APIv2 client
+// needs Secret (and MchID, to have each call's mch_id checked). A client may
+// serve one protocol only: a call that needs what is not configured fails
+// with a clear error.
+//
+// Config redacts its secrets when printed with fmt or log.
+type Config struct {
+	// MchID is the merchant ID (商户号) [mchid].
+	MchID string
+
+	// Serial is the serial number of the merchant API certificate
+	// (商户API证书序列号) [serial].
+	Serial string
+
+	// PrivateKey is the merchant API private key (商户API私钥) [privateKey]:
+	// a crypto.Signer, such as an *rsa.PrivateKey or a KMS/HSM key, or a
+	// string or []byte in any form crypto.LoadPrivateKey or
+	// crypto.ParsePrivateKey accepts (PEM text, a path, "file://…").
+	PrivateKey any
+
+	// Certs maps WeChat Pay's platform certificate serials (平台证书序列号)
+	// and public key IDs (微信支付公钥ID, "PUB_KEY_ID_…") to what verifies
+	// their signatures [certs]: an *rsa.PublicKey, an *x509.Certificate, or a
+	// string or []byte crypto.LoadPublicKey or crypto.ParsePublicKey accepts.
+	// Both kinds may be mixed, as during a migration to public keys.
+	Certs map[string]any
+
+	// Secret is the APIv2 key (APIv2密钥) [secret].
+	Secret crypto.Secret
+
+	// APIv3Key is the APIv3 key (APIv3密钥), which decrypts notifications
+	// and downloaded platform certificates.
+	APIv3Key crypto.Secret
+
+	// Merchant is the merchant API certificate and key used as a TLS client
+	// certificate by APIv2 calls made with Security [merchant].
+	Merchant *MerchantCert
+
+	// BaseURL is where calls go [base_uri]; DefaultBaseURL when empty. A
+	// call's Options.BaseURL overrides it.
+	BaseURL string
+
+	// Timeout bounds one call, from sending to the end of the answer;
+	// DefaultTimeout when zero. A call's Options.Timeout or context deadline
+	// may shorten it.
+	Timeout time.Duration
+
+	// ConnectTimeout bounds the TCP connect and TLS handshake;
+	// DefaultConnectTimeout when zero.
+	ConnectTimeout time.Duration
+
+	// WriteTimeout bounds writing a request, ReadTimeout reading its
+	// answer; zero leaves only Timeout.
+	WriteTimeout, ReadTimeout time.Duration
+
+	// IdleConnTimeout is how long an idle keep-alive connection is kept;
+	// DefaultIdleConnTimeout when zero.
+	IdleConnTimeout time.Duration
+
+	// MaxIdleConns is the number of idle connections kept per host;
+	// DefaultMaxIdleConns when zero.
+	MaxIdleConns int
+
+	// MaxResponseSize caps an answer body held in memory (downloads to a sink
+	// are not capped); DefaultMaxResponseSize when zero.
+	MaxResponseSize int64
+
+	// UserAgent replaces the User-Agent header, which by default names this
+	// SDK, Go and the operating system.
+	UserAgent string
+
+	// TLSConfig, when set, is the base TLS configuration, for example to
+	// trust a private CA in tests.
+	TLSConfig *tls.Config
+
+	// DialContext, when set, makes the TCP connections.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// MerchantCert is the merchant API certificate (apiclient_cert.pem) and its
+// private key (apiclient_key.pem).
+type MerchantCert struct {
+	// Cert is an *x509.Certificate, or a string or []byte that
+	// crypto.LoadCertificate or crypto.ParseCertificate accepts.
+	Cert any
+	// Key takes the same forms as Config.PrivateKey.
+	Key any
+}
+
+// ErrConfig matches every *ConfigError.
+var ErrConfig = errors.New("wechatpay: invalid Config")
+
+// ConfigError reports a Config field New cannot use.
+type ConfigError struct {
+	// Field is the Config field, e.g. "Serial" or `Certs["PUB_KEY_ID_…"]`.
+	Field string
+	// Problem says what is wrong and how to fix it.
+	Problem string
+	// Err is the underlying cause, if any.
+	Err error
+}
+
+func (e *ConfigError) Error() string {
+	msg := "wechatpay: Config." + e.Field + ": " + e.Problem
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrConfig) true.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// Errors of calls that need what the Config does not have.
+var (
+	// ErrAPIv3NotConfigured: an APIv3 call on a client without MchID,
+	// Serial, PrivateKey and Certs.
+	ErrAPIv3NotConfigured = errors.New("wechatpay: APIv3 calls need Config.MchID, Serial, PrivateKey and Certs")
+	// ErrAPIv2NotConfigured: an APIv2 call on a client without Secret.
+	ErrAPIv2NotConfigured = errors.New("wechatpay: APIv2 calls need Config.Secret (the APIv2 key)")
+)
+
+// Protocol names one of the two WeChat Pay protocols, for Client.Stack.
+type Protocol string
+
+// The two protocols.
+const (
+	APIv2 Protocol = "v2"
+	APIv3 Protocol = "v3"
+)
+
+// Client calls WeChat Pay. It is safe for concurrent use; make one per
+// merchant and keep it. PHP: the object Builder::factory returns.
+type Client struct {
+	mchid     string
+	base      *url.URL
+	timeout   time.Duration
+	userAgent string
+	v3ok      bool
+	v2ok      bool
+	keys      *middleware.Keys
+	apiv3Key  crypto.Secret
+	stacks    map[Protocol]*middleware.Stack
+	handlers  map[Protocol]middleware.Handler
+	transport *transport
+}
+
+// New builds a Client from cfg, checking it first: every problem found is
+// reported, each as a *ConfigError (errors.Is(err, ErrConfig) holds).
+// PHP: Builder::factory.
+func New(cfg Config) (*Client, error) {
+	var errs []error
+	bad := func(field, problem string, err error) {
+		errs = append(errs, &ConfigError{Field: field, Problem: problem, Err: err})
+	}
+
+	c := &Client{mchid: cfg.MchID, apiv3Key: cfg.APIv3Key, stacks: map[Protocol]*middleware.Stack{}, handlers: map[Protocol]middleware.Handler{}}
+
+	// APIv3: all four or none.
+	var signer stdcrypto.Signer
+	keys := map[string]*rsa.PublicKey{}
+	if cfg.Serial != "" || cfg.PrivateKey != nil || len(cfg.Certs) > 0 {
+		c.v3ok = true
+		if cfg.MchID == "" {
+			bad("MchID", "is empty: set it to your merchant ID (商户号), needed by APIv3 calls", nil)
+		}
+		if cfg.Serial == "" {
+			bad("Serial", "is empty: set it to the serial number of your merchant API certificate (商户API证书序列号)", nil)
+		}
+		if cfg.PrivateKey == nil {
+			bad("PrivateKey", "is empty: set it to your merchant API private key (apiclient_key.pem)", nil)
+		} else if s, err := loadSigner(cfg.PrivateKey); err != nil {
+			bad("PrivateKey", "cannot be used", err)
+		} else {
+			signer = s
+		}
+		if len(cfg.Certs) == 0 {
+			bad("Certs", "is empty: add WeChat Pay's platform certificate (by its serial) or public key (by its PUB_KEY_ID_…)", nil)
+		}
+		for _, serial := range sortedKeys(cfg.Certs) {
+			field := fmt.Sprintf("Certs[%q]", serial)
+			switch {
+			case serial == "":
+				bad(field, "has an empty serial", nil)
+			case serial == cfg.Serial:
+				bad(field, "is keyed by the merchant certificate serial (Config.Serial): Certs holds WeChat Pay's platform certificates or public keys, not yours", nil)
+			default:
+				pub, err := loadPublicKey(cfg.Certs[serial])
+				if err != nil {
+					bad(field, "cannot be used", err)
+					continue
+				}
+				keys[serial] = pub
+			}
+		}
+	}
+	c.keys = middleware.NewKeys(keys)
+
+	if !cfg.Secret.IsZero() {
+		c.v2ok = true
+		if n := cfg.Secret.Len(); n != 32 {
+			bad("Secret", fmt.Sprintf("is %d bytes long: the APIv2 key (APIv2密钥) is 32 characters", n), nil)
+		}
+	}
+	if !cfg.APIv3Key.IsZero() {
+		if n := cfg.APIv3Key.Len(); n != 32 {
+			bad("APIv3Key", fmt.Sprintf("is %d bytes long: the APIv3 key (APIv3密钥) is 32 characters", n), nil)
+		}
+	}
+	if !c.v3ok && !c.v2ok {
+		bad("Secret", "and the APIv3 fields are all empty: configure APIv3 (MchID, Serial, PrivateKey, Certs), APIv2 (Secret), or both", nil)
+	}
+
+	base := cfg.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := parseBaseURL(base)
+	if err != nil {
+		bad("BaseURL", "is not an absolute http(s) URL", err)
+	}
+	c.base = u
+
+	tlsConfig := cfg.TLSConfig
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{}
+	}
+	tlsConfig = tlsConfig.Clone()
+	if tlsConfig.MinVersion == 0 {
+		tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	var mtlsConfig *tls.Config
+	if cfg.Merchant != nil {
+		cert, err := loadMerchantCert(cfg.Merchant)
+		if err != nil {
+			bad("Merchant", "cannot be used", err)
+		} else {
+			mtlsConfig = tlsConfig.Clone()
+			mtlsConfig.Certificates = []tls.Certificate{cert}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	c.timeout = orDefault(cfg.Timeout, DefaultTimeout)
+	c.userAgent = cfg.UserAgent
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent()
+	}
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
+	maxBody := cfg.MaxResponseSize
+	if maxBody <= 0 {
+		maxBody = DefaultMaxResponseSize
+	}
+	maxIdle := cfg.MaxIdleConns
+	if maxIdle <= 0 {
+		maxIdle = DefaultMaxIdleConns
+	}
+	c.transport = &transport{
+		maxBody:      maxBody,
+		writeTimeout: cfg.WriteTimeout,
+		readTimeout:  cfg.ReadTimeout,
+		pool: &connPool{
+			dial:           dial,
+			tlsConfig:      tlsConfig,
+			mtlsConfig:     mtlsConfig,
+			connectTimeout: orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
+			idleTimeout:    orDefault(cfg.IdleConnTimeout, DefaultIdleConnTimeout),
+			maxIdle:        maxIdle,
+		},
+	}
+
+	v3 := &middleware.Stack{}
+	if c.v3ok {
+		v3.Push("verifier", middleware.Verifier(c.keys))
+		v3.Push("http_errors", middleware.HTTPErrors())
+		v3.Push("signer", middleware.Signer(cfg.MchID, cfg.Serial, signer))
+	} else {
+		v3.Push("http_errors", middleware.HTTPErrors())
+	}
+	v2 := &middleware.Stack{}
+	v2.Push("transform_response", middleware.TransformResponse(cfg.Secret))
+	v2.Push("http_errors", middleware.HTTPErrors())
+	v2.Push("transform_request", middleware.TransformRequest(cfg.MchID, cfg.Secret))
+	for p, s := range map[Protocol]*middleware.Stack{APIv3: v3, APIv2: v2} {
+		c.stacks[p] = s
+		c.handlers[p] = s.Handler(c.transport)
+	}
+	return c, nil
+}
+
+// Stack returns the middleware stack of a protocol, to customise: insert a
+// logger before "signer", replace "signer" with a remote signer, and so on.
+// Edits apply to the calls that start after them. PHP: $instance->getDriver()->select('v2').
+func (c *Client) Stack(p Protocol) *middleware.Stack { return c.stacks[p] }
+
+// Keys returns the WeChat Pay public keys the client verifies with, keyed by
+// platform certificate serial or public key ID. It may be updated while the
+// client is in use, as when platform certificates rotate.
+func (c *Client) Keys() *middleware.Keys { return c.keys }
+
+// MchID returns the configured merchant ID.
+func (c *Client) MchID() string { return c.mchid }
+
+// Close closes idle connections and makes later calls fail. Calls in flight
+// finish first.
+func (c *Client) Close() error {
+	c.transport.pool.closeIdle(true)
+	return nil
+}
+
+// CloseIdleConnections closes the connections kept for reuse; the client
+// stays usable.
+func (c *Client) CloseIdleConnections() { c.transport.pool.closeIdle(false) }
+
+// String describes the client without its secrets.
+func (c *Client) String() string {
+	return fmt.Sprintf("wechatpay.Client{MchID:%q, BaseURL:%q, APIv3:%t, APIv2:%t, Keys:%v}",
+		c.mchid, c.base.String(), c.v3ok, c.v2ok, c.keys.Serials())
+}
+
+// GoString is String, so that %#v does not print secrets either.
+func (c *Client) GoString() string { return c.String() }
+
+func loadSigner(v any) (stdcrypto.Signer, error) {
+	switch k := v.(type) {
+	case stdcrypto.Signer:
+		return k, nil
+	case string:
+		return crypto.LoadPrivateKey(k)
+	case []byte:
+		return crypto.ParsePrivateKey(k)
+	}
+	return nil, fmt.Errorf("unsupported type %T: use a crypto.Signer, a string or a []byte", v)
+}
+
+func loadPublicKey(v any) (*rsa.PublicKey, error) {
+	switch k := v.(type) {
+	case *rsa.PublicKey:
+		return k, nil
+	case *x509.Certificate:
+		if pub, ok := k.PublicKey.(*rsa.PublicKey); ok {
+			return pub, nil
+		}
+		return nil, errors.New("the certificate's key is not RSA")
+	case string:
+		return crypto.LoadPublicKey(k)
+	case []byte:
+		return crypto.ParsePublicKey(k)
+	}
+	return nil, fmt.Errorf("unsupported type %T: use an *rsa.PublicKey, an *x509.Certificate, a string or a []byte", v)
+}
+
+func loadMerchantCert(m *MerchantCert) (tls.Certificate, error) {
+	var cert *x509.Certificate
+	var err error
+	switch v := m.Cert.(type) {
+	case *x509.Certificate:
+		cert = v
+	case string:
+		cert, err = crypto.LoadCertificate(v)
+	case []byte:
+		cert, err = crypto.ParseCertificate(v)
+	default:
+		err = fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
+	}
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := loadSigner(m.Key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("Key: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
+}
+
+func parseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%q: want https://host/", s)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+		if u.RawPath != "" {
+			u.RawPath += "/"
+		}
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,175 @@
+package wechatpay
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"time"
+)
+
+// connPool keeps idle keep-alive connections per host, for the transport.
+//
+// fasthttp's own HostClient pools connections too, but it cannot abandon a
+// call when a context is cancelled, and it re-sends idempotent requests on
+// its own; a payment SDK must do neither behind its caller's back. So the
+// transport uses fasthttp only to write requests and read answers, over
+// connections this pool dials with the caller's context.
+type connPool struct {
+	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
+	tlsConfig      *tls.Config // server authentication
+	mtlsConfig     *tls.Config // the same plus the merchant certificate; nil when not configured
+	connectTimeout time.Duration
+	idleTimeout    time.Duration
+	maxIdle        int
+
+	mu     sync.Mutex
+	idle   map[poolKey][]*pconn
+	closed bool
+}
+
+type poolKey struct {
+	addr string // host:port
+	tls  bool
+	mtls bool
+}
+
+type pconn struct {
+	net.Conn
+	key       poolKey
+	br        *bufio.Reader
+	bw        *bufio.Writer
+	idleSince time.Time
+}
+
+var errPoolClosed = errors.New("the client is closed")
+
+// errNoMerchantCert is returned for a security call when Config.Merchant is
+// not set.
+var errNoMerchantCert = errors.New("this call needs the merchant TLS certificate (Config.Merchant), which is not configured")
+
+// get returns an idle connection for key, or dials one. reused tells which.
+func (p *connPool) get(ctx context.Context, key poolKey, serverName string) (c *pconn, reused bool, err error) {
+	for {
+		c, err = p.popIdle(key)
+		if err != nil {
+			return nil, false, err
+		}
+		if c == nil {
+			break
+		}
+		if c.alive() {
+			return c, true, nil
+		}
+		c.Close()
+	}
+	c, err = p.dialConn(ctx, key, serverName)
+	return c, false, err
+}
+
+func (p *connPool) popIdle(key poolKey) (*pconn, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, errPoolClosed
+	}
+	list := p.idle[key]
+	for len(list) > 0 {
+		c := list[len(list)-1]
+		list[len(list)-1] = nil
+		list = list[:len(list)-1]
+		p.idle[key] = list
+		if time.Since(c.idleSince) < p.idleTimeout {
+			return c, nil
+		}
+		go c.Close() // expired; closing may block on a TLS close_notify
+	}
+	return nil, nil
+}
+
+func (p *connPool) dialConn(ctx context.Context, key poolKey, serverName string) (*pconn, error) {
+	if key.mtls && p.mtlsConfig == nil {
+		return nil, errNoMerchantCert
+	}
+	if p.connectTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.connectTimeout)
+		defer cancel()
+	}
+	conn, err := p.dial(ctx, "tcp", key.addr)
+	if err != nil {
+		return nil, err
+	}
+	if key.tls {
+		cfg := p.tlsConfig
+		if key.mtls {
+			cfg = p.mtlsConfig
+		}
+		cfg = cfg.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = serverName
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		conn = tc
+	}
+	return &pconn{Conn: conn, key: key, br: bufio.NewReaderSize(conn, 8<<10), bw: bufio.NewWriterSize(conn, 8<<10)}, nil
+}
+
+// put returns c to the pool for reuse, or closes it.
+func (p *connPool) put(c *pconn) {
+	c.idleSince = time.Now()
+	p.mu.Lock()
+	if p.closed || len(p.idle[c.key]) >= p.maxIdle {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	if p.idle == nil {
+		p.idle = make(map[poolKey][]*pconn)
+	}
+	p.idle[c.key] = append(p.idle[c.key], c)
+	p.mu.Unlock()
+}
+
+// closeIdle closes every idle connection; with final, the pool refuses
+// further use.
+func (p *connPool) closeIdle(final bool) {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	if final {
+		p.closed = true
+	}
+	p.mu.Unlock()
+	for _, list := range idle {
+		for _, c := range list {
+			c.Close()
+		}
+	}
+}
+
+// alive reports whether an idle connection can still carry a request: the
+// server has neither closed it nor sent anything unasked. Checking before
+// reuse narrows the race in which a request is written into a connection the
+// server is closing, leaving the caller unsure whether it was received.
+func (c *pconn) alive() bool {
+	if err := c.SetReadDeadline(time.Now()); err != nil {
+		return false
+	}
+	_, err := c.br.Peek(1)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
+		// Nothing to read: still open. The reader holds the timeout error;
+		// start it afresh (its buffer is empty).
+		c.br.Reset(c.Conn)
+		return c.SetReadDeadline(time.Time{}) == nil
+	}
+	return false
+}

@@ -1,0 +1,36 @@
+package wechatpay
+
+import "github.com/wechatpay-go/wechatpay/middleware"
+
+// Response is a verified answer: status, headers, body, and accessors for
+// JSON (gjson) and APIv2 XML. See middleware.Response.
+type Response = middleware.Response
+
+// The error types a call returns; see package middleware for their fields.
+type (
+	// APIError is a non-2xx answer (code, message, detail, Request-ID).
+	APIError = middleware.APIError
+	// ErrorDetail is the "detail" of an APIError.
+	ErrorDetail = middleware.ErrorDetail
+	// V2Error is an APIv2 answer whose return_code or result_code is FAIL.
+	V2Error = middleware.V2Error
+	// VerifyError is an answer whose signature did not verify; it holds the
+	// answer for reconciliation.
+	VerifyError = middleware.VerifyError
+	// TransportError is a failure below HTTP; Sent tells whether the
+	// request may have reached WeChat Pay.
+	TransportError = middleware.TransportError
+	// SignError is a request that could not be signed; nothing was sent.
+	SignError = middleware.SignError
+)
+
+// Reasons wrapped by a *VerifyError.
+var (
+	ErrMissingHeaders = middleware.ErrMissingHeaders
+	ErrClockSkew      = middleware.ErrClockSkew
+	ErrUnknownSerial  = middleware.ErrUnknownSerial
+	ErrBadSignature   = middleware.ErrBadSignature
+	ErrSignTest       = middleware.ErrSignTest
+	ErrDigestMismatch = middleware.ErrDigestMismatch
+	ErrMissingSign    = middleware.ErrMissingSign
+)

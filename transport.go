@@ -1,0 +1,204 @@
+package wechatpay
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/wechatpay-go/wechatpay/middleware"
+)
+
+// transport is the terminal handler of both stacks: it sends a Request over
+// HTTP/1.1 and reads the answer.
+type transport struct {
+	pool         *connPool
+	maxBody      int64         // largest answer body held in memory
+	writeTimeout time.Duration // to write the request; 0: only the call's deadline
+	readTimeout  time.Duration // to read the answer; 0: only the call's deadline
+}
+
+// errBodyTooLarge is returned when an answer body exceeds Config.MaxResponseSize.
+var errBodyTooLarge = errors.New("the answer body is larger than Config.MaxResponseSize")
+
+var aLongTimeAgo = time.Unix(1, 0)
+
+func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
+	u := req.URL
+	key := poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
+	terr := func(op string, sent bool, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return &middleware.TransportError{Op: op, Addr: u.Scheme + "://" + u.Host, Sent: sent, Err: err}
+	}
+	if req.Security && !key.tls {
+		return nil, terr("dial", false, errors.New("security calls need an https base URL"))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, terr("dial", false, err)
+	}
+	c, _, err := t.pool.get(ctx, key, u.Hostname())
+	if err != nil {
+		return nil, terr("dial", false, err)
+	}
+
+	freq := fasthttp.AcquireRequest()
+	fresp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(freq)
+	defer fasthttp.ReleaseResponse(fresp)
+	writeRequest(freq, req)
+
+	deadline, _ := ctx.Deadline()
+	// A cancelled context interrupts whatever the connection is doing.
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+	reusable := false
+	defer func() {
+		if stop() && reusable {
+			c.SetDeadline(time.Time{})
+			t.pool.put(c)
+			return
+		}
+		c.Close()
+	}()
+
+	if err := armDeadline(ctx, c.SetWriteDeadline, deadline, t.writeTimeout); err != nil {
+		return nil, terr("write", false, err)
+	}
+	if err := freq.Write(c.bw); err != nil {
+		return nil, terr("write", true, err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, terr("write", true, err)
+	}
+
+	if err := armDeadline(ctx, c.SetReadDeadline, deadline, t.readTimeout); err != nil {
+		return nil, terr("read", true, err)
+	}
+	fresp.StreamBody = req.Sink != nil
+	if err := fresp.ReadLimitBody(c.br, int(t.maxBody)); err != nil {
+		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
+			err = errBodyTooLarge
+		}
+		return nil, terr("read", true, err)
+	}
+	resp := &middleware.Response{StatusCode: fresp.StatusCode(), Header: copyHeader(&fresp.Header), Request: req}
+	gzipped := bytes.EqualFold(fresp.Header.ContentEncoding(), []byte("gzip"))
+	if gzipped {
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+	}
+
+	var body io.Reader
+	if fresp.StreamBody {
+		if s := fresp.BodyStream(); s != nil {
+			body = s
+			defer fresp.CloseBodyStream()
+		}
+	} else {
+		body = bytes.NewReader(fresp.Body())
+	}
+	if body != nil && gzipped {
+		zr, err := gzip.NewReader(body)
+		if err != nil && err != io.EOF {
+			return nil, terr("read", true, fmt.Errorf("gzip answer: %w", err))
+		}
+		if err == nil {
+			defer zr.Close()
+			body = zr
+		} else {
+			body = nil
+		}
+	}
+	if body != nil {
+		if req.Sink != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			resp.Written, err = io.Copy(req.Sink, body)
+		} else {
+			resp.Body, err = readLimited(body, t.maxBody)
+		}
+		if err != nil {
+			return nil, terr("read", true, err)
+		}
+	}
+	// Reuse the connection only after a fully read, length-delimited answer.
+	reusable = !fresp.ConnectionClose() && (!fresp.StreamBody || fresp.Header.ContentLength() >= 0 && !gzipped)
+	return resp, nil
+}
+
+// armDeadline sets the earlier of the call's deadline and now+d. Checking
+// ctx afterwards keeps a cancellation that fired just before from being
+// undone by the new deadline.
+func armDeadline(ctx context.Context, set func(time.Time) error, deadline time.Time, d time.Duration) error {
+	if d > 0 {
+		if t := time.Now().Add(d); deadline.IsZero() || t.Before(deadline) {
+			deadline = t
+		}
+	}
+	if err := set(deadline); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func writeRequest(freq *fasthttp.Request, req *middleware.Request) {
+	h := &freq.Header
+	h.SetNoDefaultContentType(true)
+	h.SetMethod(req.Method)
+	// Setting the host and request URI on the header, and never touching
+	// freq.URI(), makes fasthttp write the target exactly as signed.
+	h.SetHost(req.URL.Host)
+	h.SetRequestURI(req.Target())
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+	switch {
+	case req.Stream != nil:
+		freq.SetBodyStream(req.Stream, int(req.StreamSize))
+	case len(req.Body) > 0:
+		freq.SetBodyRaw(req.Body)
+	}
+}
+
+func copyHeader(h *fasthttp.ResponseHeader) http.Header {
+	out := make(http.Header, h.Len())
+	for k, v := range h.All() {
+		key := http.CanonicalHeaderKey(string(k))
+		out[key] = append(out[key], string(v))
+	}
+	return out
+}
+
+func readLimited(r io.Reader, max int64) ([]byte, error) {
+	if max <= 0 {
+		return io.ReadAll(r)
+	}
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errBodyTooLarge
+	}
+	return b, nil
+}
+
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}

@@ -1,0 +1,90 @@
+package wechatpaytest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Identity is a key pair with its self-signed certificate and the serial
+// WeChat Pay would name it by.
+type Identity struct {
+	Key    *rsa.PrivateKey
+	Cert   *x509.Certificate
+	Serial string // uppercase hex of the certificate serial number
+}
+
+// KeyPEM returns the private key as PKCS#8 PEM.
+func (id *Identity) KeyPEM() []byte {
+	der, _ := x509.MarshalPKCS8PrivateKey(id.Key)
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+}
+
+// CertPEM returns the certificate as PEM.
+func (id *Identity) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw})
+}
+
+// PublicKeyPEM returns the public key as SPKI PEM, the form of WeChat Pay's
+// pub_key.pem.
+func (id *Identity) PublicKeyPEM() []byte {
+	der, _ := x509.MarshalPKIXPublicKey(&id.Key.PublicKey)
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
+
+// NewIdentity makes a fresh RSA-2048 key and a certificate for it, valid
+// from an hour ago for a year.
+func NewIdentity(commonName string) (*Identity, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	return newIdentity(key, commonName)
+}
+
+func newIdentity(key *rsa.PrivateKey, commonName string) (*Identity, error) {
+	sn := make([]byte, 20)
+	if _, err := rand.Read(sn); err != nil {
+		return nil, err
+	}
+	sn[0] = sn[0]&0x7f | 0x10 // positive, and 40 hex digits like WeChat Pay's serials
+	tmpl := &x509.Certificate{
+		SerialNumber: new(big.Int).SetBytes(sn),
+		Subject:      pkix.Name{CommonName: commonName, Organization: []string{"wechatpaytest"}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &Identity{Key: key, Cert: cert, Serial: strings.ToUpper(fmt.Sprintf("%040x", cert.SerialNumber))}, nil
+}
+
+// Generating RSA keys is slow, so the keys (not the certificates or
+// serials) are made once per process and shared by servers.
+var sharedKeys = sync.OnceValues(func() ([3]*rsa.PrivateKey, error) {
+	var keys [3]*rsa.PrivateKey
+	for i := range keys {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		if err != nil {
+			return keys, err
+		}
+		keys[i] = k
+	}
+	return keys, nil
+})
