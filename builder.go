@@ -48,9 +48,13 @@ type Config struct {
 	Serial string
 
 	// PrivateKey is the merchant API private key (商户API私钥) [privateKey]:
-	// a crypto.Signer, such as an *rsa.PrivateKey or a KMS/HSM key, or a
-	// string or []byte in any form crypto.LoadPrivateKey or
-	// crypto.ParsePrivateKey accepts (PEM text, a path, "file://…").
+	// a crypto.Signer, such as an *rsa.PrivateKey or a KMS/HSM key; a path
+	// or "file://" path; or PEM text (or a "private.pkcs1://…" /
+	// "private.pkcs8://…" form) as a string, []byte or crypto.Secret.
+	//
+	// Prefer a path, a loaded key or a crypto.Secret to PEM text in a plain
+	// string: fmt prints a Config held in an unexported struct field field by
+	// field, and a plain string would show there; those three never do.
 	PrivateKey any
 
 	// Certs maps WeChat Pay's platform certificate serials (平台证书序列号)
@@ -371,8 +375,12 @@ func loadSigner(v any) (stdcrypto.Signer, error) {
 		return crypto.LoadPrivateKey(k)
 	case []byte:
 		return crypto.ParsePrivateKey(k)
+	case crypto.Secret:
+		b := k.Reveal()
+		defer clear(b)
+		return crypto.LoadPrivateKey(string(b))
 	}
-	return nil, fmt.Errorf("unsupported type %T: use a crypto.Signer, a string or a []byte", v)
+	return nil, fmt.Errorf("unsupported type %T: use a crypto.Signer, a crypto.Secret, a string or a []byte", v)
 }
 
 func loadPublicKey(v any) (*rsa.PublicKey, error) {
@@ -411,6 +419,11 @@ func loadMerchantCert(m *MerchantCert) (tls.Certificate, error) {
 	key, err := loadSigner(m.Key)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("Key: %w", err)
+	}
+	if pub, ok := cert.PublicKey.(interface {
+		Equal(stdcrypto.PublicKey) bool
+	}); !ok || !pub.Equal(key.Public()) {
+		return tls.Certificate{}, errors.New("Key is not the private key of Cert")
 	}
 	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
 }

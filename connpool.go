@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"os"
 	"sync"
 	"time"
 )
@@ -155,21 +154,10 @@ func (p *connPool) closeIdle(final bool) {
 	}
 }
 
-// alive reports whether an idle connection can still carry a request: the
-// server has neither closed it nor sent anything unasked. Checking before
-// reuse narrows the race in which a request is written into a connection the
-// server is closing, leaving the caller unsure whether it was received.
+// alive reports whether an idle connection can still carry a request.
+// Checking before reuse narrows the race in which a request is written into
+// a connection the server is closing, leaving the caller unsure whether it
+// was received.
 func (c *pconn) alive() bool {
-	if err := c.SetReadDeadline(time.Now()); err != nil {
-		return false
-	}
-	_, err := c.br.Peek(1)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
-		// Nothing to read: still open. The reader holds the timeout error;
-		// start it afresh (its buffer is empty).
-		c.br.Reset(c.Conn)
-		return c.SetReadDeadline(time.Time{}) == nil
-	}
-	return false
+	return c.br.Buffered() == 0 && connCheck(c.Conn)
 }

@@ -34,9 +34,14 @@ var aLongTimeAgo = time.Unix(1, 0)
 func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
 	u := req.URL
 	key := poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
+	deadline, _ := ctx.Deadline()
 	terr := func(op string, sent bool, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
+		} else if isTimeout(err) && !deadline.IsZero() && !time.Now().Before(deadline) {
+			// The connection's deadline is the context's; its timer may
+			// simply not have fired yet.
+			err = context.DeadlineExceeded
 		}
 		return &middleware.TransportError{Op: op, Addr: u.Scheme + "://" + u.Host, Sent: sent, Err: err}
 	}
@@ -57,7 +62,6 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	defer fasthttp.ReleaseResponse(fresp)
 	writeRequest(freq, req)
 
-	deadline, _ := ctx.Deadline()
 	// A cancelled context interrupts whatever the connection is doing.
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
 	reusable := false
@@ -190,6 +194,11 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, errBodyTooLarge
 	}
 	return b, nil
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 func hostPort(u *url.URL) string {

@@ -111,6 +111,10 @@ func newServer(opts []Option) (*Server, error) {
 // Close shuts the server down.
 func (s *Server) Close() { s.srv.Close() }
 
+// CloseClientConnections closes the connections clients hold to the
+// server, as a server closing idle keep-alive connections does.
+func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
+
 // Config returns a client Config for this server in its Mode: merchant
 // identity, the keys that verify the server's answers, the APIv2 and APIv3
 // keys, and the base URL.

@@ -1,0 +1,150 @@
+package wechatpay
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wechatpay-go/wechatpay/internal/catalog"
+)
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"v3":                       "v3",
+		"merchantRiskManage":       "merchant-risk-manage",
+		"MerchantService":          "merchant-service",
+		"ComplaintsV2":             "complaints-v2",
+		"cgiBin":                   "cgi-bin",
+		"mch_archives":             "mch_archives",
+		"_transaction_id_":         "{transaction_id}",
+		"_outTradeNo_":             "{out-trade-no}",
+		"_":                        "_",
+		"__":                       "{}",
+		"":                         "",
+		"{transaction_id}":         "{transaction_id}",
+		"applyment4sub":            "applyment4sub",
+		"V3":                       "v3",
+		"aggracctBc":               "aggracct-bc",
+		"searchBanksByBankAccount": "search-banks-by-bank-account",
+	} {
+		if got := normalize(in); got != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestTemplateVars(t *testing.T) {
+	for in, want := range map[string]string{
+		"v3/pay/transactions/id/{transaction_id}": "transaction_id",
+		"v3/a/{x}/b/{y}":                     "x,y",
+		"{+path}":                            "path",
+		"v3/x{?a,b*,c:3}":                    "a,b,c",
+		"v3/plain":                           "",
+		"v3/{x}/{x}":                         "x",
+		"v3/applyment4sub/applyment/{empty}": "empty",
+		"v3/broken/{x":                       "",
+	} {
+		if got := strings.Join(templateVars(in), ","); got != want {
+			t.Errorf("templateVars(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	cases := []struct {
+		tmpl string
+		vars map[string]any
+		want string
+		err  string // substring of the error; "" for success
+	}{
+		{"v3/pay/transactions/id/{transaction_id}", map[string]any{"transaction_id": "4200000001"}, "v3/pay/transactions/id/4200000001", ""},
+		// A value can neither add a segment nor change case.
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "AB/cd"}, "v3/refunds/AB%2Fcd", ""},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "ÄB c?&#"}, "v3/refunds/%C3%84B%20c%3F%26%23", ""},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": ".."}, "", "would change the path"},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "."}, "", "would change the path"},
+		{"v3/refunds/{out_refund_no}", map[string]any{}, "", "is missing"},
+		{"v3/refunds", map[string]any{"jsno": 1}, "", "neither an option nor a variable"},
+		{"{+path}", map[string]any{"path": "v3/pay/transactions/native"}, "v3/pay/transactions/native", ""},
+		{"v2/secapi/mch/{addinstitutionsub}", map[string]any{"addinstitutionsub": "addInstitutionsub"}, "v2/secapi/mch/addInstitutionsub", ""},
+		{"v3/applyment4sub/applyment/{empty}", nil, "v3/applyment4sub/applyment/", ""},
+		{"v3/stock/{stock_id}", map[string]any{"stock_id": 9856000}, "v3/stock/9856000", ""},
+	}
+	for _, c := range cases {
+		got, err := expand(c.tmpl, c.vars)
+		if c.err != "" {
+			var oe *OptionError
+			if err == nil || !strings.Contains(err.Error(), c.err) || !errors.As(err, &oe) {
+				t.Errorf("expand(%q, %v) = %q, %v; want an *OptionError containing %q", c.tmpl, c.vars, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("expand(%q, %v) = %q, %v; want %q", c.tmpl, c.vars, got, err, c.want)
+		}
+	}
+}
+
+// Every catalog entry with a chain: the declarative form and the PHP pure
+// chain form (its segments) make the same path, and expand with the
+// sample's variables to the same URL path.
+func TestCatalogChainsAgree(t *testing.T) {
+	entries, err := catalog.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{}
+	n := 0
+	for _, e := range entries {
+		if e.Chain == "" {
+			continue
+		}
+		n++
+		decl := c.Chain(e.Chain)
+		seg := c.Chain(e.Segments[0])
+		for _, s := range e.Segments[1:] {
+			seg = seg.Chain(s)
+		}
+		if decl.String() != seg.String() || decl.String() != e.Chain {
+			t.Errorf("%s %s: declarative %q, segments %q", e.Method, e.Chain, decl, seg)
+			continue
+		}
+		vars := sampleVars(t, e)
+		p1, err1 := expand(decl.String(), vars)
+		p2, err2 := expand(seg.String(), vars)
+		if err1 != nil || err2 != nil || p1 != p2 {
+			t.Errorf("%s %s: expand %q/%v and %q/%v", e.Method, e.Chain, p1, err1, p2, err2)
+		}
+		if strings.Contains(p1, "{") {
+			t.Errorf("%s %s: unexpanded %q", e.Method, e.Chain, p1)
+		}
+	}
+	if n < 1100 {
+		t.Fatalf("only %d chains in the catalog", n)
+	}
+	t.Logf("%d catalog chains agree", n)
+}
+
+// sampleVars returns the URI variables of an entry's sample, with a value
+// for any the sample lacks.
+func sampleVars(t *testing.T, e catalog.Entry) map[string]any {
+	var sample map[string]any
+	if len(e.Sample) > 0 {
+		if err := json.Unmarshal(e.Sample, &sample); err != nil {
+			t.Fatalf("%s: %v", e.Page, err)
+		}
+	}
+	vars := map[string]any{}
+	for _, v := range e.URIVars {
+		if v == "empty" {
+			continue
+		}
+		if s, ok := sample[v].(string); ok {
+			vars[v] = s
+		} else {
+			vars[v] = "X" + v
+		}
+	}
+	return vars
+}

@@ -1,0 +1,187 @@
+package wechatpay_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/middleware"
+	"github.com/wechatpay-go/wechatpay/wechatpaytest"
+)
+
+// sandbox starts a loopback WeChat Pay answering a few calls, for the
+// examples.
+func sandbox() *wechatpaytest.Server {
+	srv := wechatpaytest.NewServer()
+	srv.HandleFunc("GET", "v3/pay/transactions/id/{transaction_id}", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		if r.Vars["transaction_id"] == "4200000000000000000000000000" {
+			return wechatpaytest.ErrorJSON(404, "ORDER_NOT_EXIST", "订单不存在")
+		}
+		return wechatpaytest.JSON(200, map[string]any{
+			"transaction_id": r.Vars["transaction_id"], "trade_state": "SUCCESS",
+			"amount": map[string]any{"total": 100, "currency": "CNY"},
+		})
+	})
+	srv.HandleFunc("POST", "v3/pay/transactions/native", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		return wechatpaytest.JSON(200, map[string]string{"code_url": "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"})
+	})
+	srv.HandleFunc("POST", "v2/pay/orderquery", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		return wechatpaytest.Fields(map[string]string{"out_trade_no": r.Fields["out_trade_no"], "trade_state": "SUCCESS"})
+	})
+	return srv
+}
+
+func ExampleNew() {
+	srv := sandbox()
+	defer srv.Close()
+	// In production: MchID, Serial, PrivateKey ("file:///path/to/apiclient_key.pem"),
+	// Certs ({"PUB_KEY_ID_…": "file:///path/to/pub_key.pem"}) and Secret
+	// come from your merchant platform (商户平台).
+	client, err := wechatpay.New(srv.Config())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	fmt.Println(client.MchID())
+	// Output: 1900000109
+}
+
+func ExampleClient_Chain() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	// Declarative, with the ID in a template variable.
+	res, err := client.Chain("v3/pay/transactions/id/{transaction_id}").Get(wechatpay.M{
+		"transaction_id": "1217752501201407033233368018",
+		"query":          wechatpay.M{"mchid": "1900000109"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Get("trade_state"), res.Get("amount.total"))
+
+	// The same path segment by segment, as PHP's $instance->v3->pay->… .
+	path := client.Chain("v3").Chain("pay").Chain("transactions").Chain("id").Chain("_transaction_id_")
+	fmt.Println(path)
+	// Output:
+	// SUCCESS 100
+	// v3/pay/transactions/id/{transaction_id}
+}
+
+func ExampleChain_Post() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	res, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{
+		"mchid":        "1900000109",
+		"out_trade_no": "native12177525012014070332333",
+		"appid":        "wxdace645e0bc2cXXX",
+		"description":  "Image形象店-深圳腾大-QQ公仔",
+		"notify_url":   "https://weixin.qq.com/",
+		"amount":       wechatpay.M{"total": 1, "currency": "CNY"},
+	}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Get("code_url"))
+	// Output: weixin://wxpay/bizpayurl?pr=p4lpSuKzz
+}
+
+// APIv2 paths start with "v2/"; fields go in "xml" and are signed.
+func ExampleChain_Post_apiv2() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	res, err := client.Chain("v2/pay/orderquery").Post(wechatpay.M{"xml": wechatpay.M{
+		"appid":        "wxd678efh567hg6787",
+		"mch_id":       "1900000109",
+		"out_trade_no": "1217752501201407033233368018",
+	}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fields, _ := res.XML()
+	fmt.Println(fields["trade_state"], res.Get("out_trade_no"))
+	// Output: SUCCESS 1217752501201407033233368018
+}
+
+func ExampleChain_GetAsync() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	state, err := wechatpay.Then(
+		client.Chain("v3/pay/transactions/id/{transaction_id}").GetAsync(wechatpay.M{"transaction_id": "1217752501201407033233368018"}),
+		func(res *wechatpay.Response) (string, error) { return res.Get("trade_state").String(), nil },
+	).Wait()
+	fmt.Println(state, err)
+	// Output: SUCCESS <nil>
+}
+
+func ExampleChain_GetContext() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := client.Chain("v3/pay/transactions/id/{transaction_id}").GetContext(ctx, wechatpay.Options{
+		Vars:  map[string]any{"transaction_id": "1217752501201407033233368018"},
+		Query: map[string]string{"mchid": "1900000109"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.StatusCode, res.Get("trade_state"))
+	// Output: 200 SUCCESS
+}
+
+func ExampleAPIError() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	_, err := client.Chain("v3/pay/transactions/id/{transaction_id}").Get(wechatpay.M{"transaction_id": "4200000000000000000000000000"})
+	var apiErr *wechatpay.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Message)
+	}
+	// Output: 404 ORDER_NOT_EXIST 订单不存在
+}
+
+// A step inserted before "signer" sees every APIv3 request before it is
+// signed; one after "verifier"… is inside it, and so on.
+func ExampleClient_Stack() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	logger := func(next middleware.Handler) middleware.Handler {
+		return middleware.HandlerFunc(func(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
+			res, err := next.Handle(ctx, req)
+			if err == nil {
+				fmt.Println(req.Method, req.Pathname, res.StatusCode)
+			}
+			return res, err
+		})
+	}
+	client.Stack(wechatpay.APIv3).Before("signer", "logger", logger)
+	fmt.Println(client.Stack(wechatpay.APIv3).Names())
+	client.Chain("v3/pay/transactions/id/{transaction_id}").Get(wechatpay.M{"transaction_id": "1217752501201407033233368018"})
+	// Output:
+	// [verifier http_errors logger signer]
+	// GET /v3/pay/transactions/id/1217752501201407033233368018 200
+}

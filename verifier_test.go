@@ -1,0 +1,225 @@
+package wechatpay_test
+
+import (
+	stdcrypto "crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/wechatpaytest"
+)
+
+// signedHeaders signs body as WeChat Pay does, with key and serial, at ts.
+func signedHeaders(t testing.TB, key *rsa.PrivateKey, serial string, ts int64, body string) http.Header {
+	t.Helper()
+	nonce := "n0nce"
+	msg := strconv.FormatInt(ts, 10) + "\n" + nonce + "\n" + body + "\n"
+	d := sha256.Sum256([]byte(msg))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, stdcrypto.SHA256, d[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return http.Header{
+		"Wechatpay-Timestamp": {strconv.FormatInt(ts, 10)}, "Wechatpay-Nonce": {nonce},
+		"Wechatpay-Serial": {serial}, "Wechatpay-Signature": {base64.StdEncoding.EncodeToString(sig)},
+	}
+}
+
+func TestVerificationFailures(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	now := time.Now().Unix()
+	body := `{"ok":true}`
+	cases := []struct {
+		name   string
+		header http.Header
+		want   error
+	}{
+		{"missing headers", http.Header{}, wechatpay.ErrMissingHeaders},
+		{"stale timestamp", signedHeaders(t, srv.Platform.Key, srv.Platform.Serial, now-301, body), wechatpay.ErrClockSkew},
+		{"future timestamp", signedHeaders(t, srv.Platform.Key, srv.Platform.Serial, now+400, body), wechatpay.ErrClockSkew},
+		{"unknown serial", signedHeaders(t, srv.Platform.Key, "5157F09EFDC096DE15EBE81A47057A72", now, body), wechatpay.ErrUnknownSerial},
+		{"wrong key", signedHeaders(t, other, srv.Platform.Serial, now, body), wechatpay.ErrBadSignature},
+		{"other body", signedHeaders(t, srv.Platform.Key, srv.Platform.Serial, now, `{"ok":false}`), wechatpay.ErrBadSignature},
+		{"signtest probe", func() http.Header {
+			h := signedHeaders(t, srv.Platform.Key, srv.Platform.Serial, now, body)
+			h.Set("Wechatpay-Signature", "WECHATPAY/SIGNTEST/"+h.Get("Wechatpay-Signature"))
+			return h
+		}(), wechatpay.ErrSignTest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.HandleFunc("POST", "v3/pay/transactions/native", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+				return &wechatpaytest.Answer{Status: 200, Header: tc.header, Body: []byte(body), Unsigned: true}
+			})
+			res, err := c.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{"out_trade_no": "1"}})
+			var ve *wechatpay.VerifyError
+			if res != nil || !errors.As(err, &ve) || !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, %v; want a *VerifyError wrapping %v", res, err, tc.want)
+			}
+			// The unverified answer is kept for reconciliation.
+			if ve.Response == nil || string(ve.Response.Body) != body || ve.Response.RequestID() == "" {
+				t.Fatalf("response %+v", ve.Response)
+			}
+		})
+	}
+	// The answer is right when signed right: the failures above are the
+	// verifier's doing, not the test's.
+	srv.HandleFunc("POST", "v3/pay/transactions/native", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		return &wechatpaytest.Answer{Header: signedHeaders(t, srv.Platform.Key, srv.Platform.Serial, now, body), Body: []byte(body), Unsigned: true}
+	})
+	if _, err := c.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPublicKeyModes(t *testing.T) {
+	for _, tc := range []struct {
+		server, client wechatpaytest.Mode
+		ok             bool
+	}{
+		{wechatpaytest.CertificateMode, wechatpaytest.CertificateMode, true},
+		{wechatpaytest.PublicKeyMode, wechatpaytest.PublicKeyMode, true},
+		{wechatpaytest.PublicKeyMode, wechatpaytest.BothModes, true},
+		{wechatpaytest.CertificateMode, wechatpaytest.BothModes, true},
+		{wechatpaytest.PublicKeyMode, wechatpaytest.CertificateMode, false},
+		{wechatpaytest.CertificateMode, wechatpaytest.PublicKeyMode, false},
+	} {
+		srv := wechatpaytest.NewServer(wechatpaytest.WithMode(tc.server))
+		srv.HandleFunc("GET", "v3/x", echo)
+		c, err := wechatpay.New(srv.ConfigFor(tc.client))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Chain("v3/x").Get()
+		if tc.ok != (err == nil) || !tc.ok && !errors.Is(err, wechatpay.ErrUnknownSerial) {
+			t.Errorf("server %v client %v: %v", tc.server, tc.client, err)
+		}
+		c.Close()
+		srv.Close()
+	}
+}
+
+// Downloads WeChat Pay does not sign pass unverified; everything else is
+// verified.
+func TestUnsignedDownloads(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	file := func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		return &wechatpaytest.Answer{Body: []byte("a,b\n1,2\n"), Unsigned: true}
+	}
+	for _, p := range []string{
+		"v3/billdownload/file", "v3/transferdownload/elecvoucherfile", "v3/transferdownload/signfile",
+		"v3/merchant-service/images/{media_id}", "v3/global/merchant-service/images/{media_id}",
+	} {
+		srv.HandleFunc("GET", p, file)
+		opts := wechatpay.M{"query": wechatpay.M{"token": "t"}}
+		if p[len(p)-1] == '}' {
+			opts["media_id"] = "ChsyMDAwMDAxOTAwMDAxMDk5MDA="
+		}
+		res, err := c.Chain(p).Get(opts)
+		if err != nil || string(res.Body) != "a,b\n1,2\n" {
+			t.Errorf("%s: %v %v", p, res, err)
+		}
+	}
+	// The upload next to the images is a normal, signed call.
+	srv.HandleFunc("POST", "v3/merchant-service/images/upload", file)
+	if _, err := c.Chain("v3/merchant-service/images/upload").Post(wechatpay.M{"body": "x"}); !errors.Is(err, wechatpay.ErrMissingHeaders) {
+		t.Errorf("upload: %v", err)
+	}
+	srv.HandleFunc("GET", "v3/bill/tradebill", file)
+	if _, err := c.Chain("v3/bill/tradebill").Get(); !errors.Is(err, wechatpay.ErrMissingHeaders) {
+		t.Errorf("tradebill: %v", err)
+	}
+}
+
+// Overseas statements are signed over {"sha1":"…"} and their body must
+// hash to it.
+func TestStatements(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	csv := "Date,Amount\n2018-01-30,100\n"
+	sum := sha1.Sum([]byte(csv))
+	digest := hex.EncodeToString(sum[:])
+	answer := func(claimed string) wechatpaytest.HandlerFunc {
+		return func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+			h := signedHeaders(t, srv.Platform.Key, srv.Platform.Serial, time.Now().Unix(), `{"sha1":"`+claimed+`"}`)
+			h.Set("Wechatpay-Statement-Sha1", claimed)
+			return &wechatpaytest.Answer{Header: h, Body: []byte(csv), Unsigned: true}
+		}
+	}
+	for _, p := range []string{"hk/v3/statements", "v3/global/statements"} {
+		srv.HandleFunc("GET", p, answer(digest))
+	}
+	opts := wechatpay.M{"base_uri": srv.URL + "hk/", "query": wechatpay.M{"date": "20180130"}}
+	res, err := c.Chain("v3/statements").Get(opts)
+	if err != nil || string(res.Body) != csv {
+		t.Fatal(res, err)
+	}
+	res, err = c.Chain("v3/global/statements").Get(wechatpay.M{"query": wechatpay.M{"date": "20180130"}})
+	if err != nil || string(res.Body) != csv {
+		t.Fatal(res, err)
+	}
+	// A signed digest that the body does not match.
+	wrong := sha1.Sum([]byte("other"))
+	srv.HandleFunc("GET", "hk/v3/statements", answer(hex.EncodeToString(wrong[:])))
+	if _, err := c.Chain("v3/statements").Get(opts); !errors.Is(err, wechatpay.ErrDigestMismatch) {
+		t.Fatal(err)
+	}
+}
+
+func TestAPIError(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	srv.HandleFunc("POST", "v3/pay/transactions/native", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		a := wechatpaytest.JSON(400, map[string]any{"code": "PARAM_ERROR", "message": "参数错误",
+			"detail": map[string]any{"field": "/amount/currency", "value": "XYZ", "issue": "Currency code is invalid", "location": "body"}})
+		a.Header = http.Header{"Request-ID": {"08F78BB5AF0610D302A39E2E2EE7CE0B"}}
+		return a
+	})
+	_, err := c.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{}})
+	var ae *wechatpay.APIError
+	if !errors.As(err, &ae) {
+		t.Fatal(err)
+	}
+	if ae.StatusCode != 400 || ae.Code != "PARAM_ERROR" || ae.Message != "参数错误" || ae.RequestID != "08F78BB5AF0610D302A39E2E2EE7CE0B" ||
+		ae.Detail == nil || ae.Detail.Field != "/amount/currency" || ae.Detail.Location != "body" || ae.Detail.Value != "XYZ" || ae.Response == nil {
+		t.Fatalf("%+v", ae)
+	}
+	want := "wechatpay: 400 Bad Request: PARAM_ERROR: 参数错误 [field /amount/currency in body: Currency code is invalid] (Request-ID 08F78BB5AF0610D302A39E2E2EE7CE0B)"
+	if err.Error() != want {
+		t.Fatalf("%q", err)
+	}
+	// The server's own refusal of a request signed with another key.
+	cfg := srv.Config()
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	cfg.PrivateKey = other
+	bad, _ := wechatpay.New(cfg)
+	defer bad.Close()
+	_, err = bad.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{}})
+	if !errors.As(err, &ae) || ae.StatusCode != 401 || ae.Code != "SIGN_ERROR" {
+		t.Fatal(err)
+	}
+	// A non-JSON error page, as a gateway may give.
+	srv.HandleFunc("GET", "v3/x", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+		return &wechatpaytest.Answer{Status: 502, Body: []byte("<html>Bad Gateway</html>"), Unsigned: true}
+	})
+	_, err = c.Chain("v3/x").Get()
+	if !errors.As(err, &ae) || ae.StatusCode != 502 || ae.Code != "" || string(ae.Response.Body) != "<html>Bad Gateway</html>" {
+		t.Fatal(err)
+	}
+}
