@@ -1,0 +1,54 @@
+package crypto
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"fmt"
+)
+
+// EncryptAESCBC encrypts plaintext with AES-CBC and PKCS#7 padding and
+// returns base64. It is the counterpart of DecryptAESCBC, mainly for tests
+// and tools; key is 16, 24 or 32 bytes and iv is 16 bytes.
+func EncryptAESCBC(key, iv, plaintext []byte) (string, error) {
+	block, err := newCBCCipher(key, iv)
+	if err != nil {
+		return "", err
+	}
+	buf := pkcs7Pad(plaintext)
+	cipher.NewCBCEncrypter(block, iv).CryptBlocks(buf, buf)
+	return base64.StdEncoding.EncodeToString(buf), nil
+}
+
+// DecryptAESCBC decrypts a base64 AES-CBC/PKCS#7 ciphertext: the
+// encryptedData of WeChat mini-programs (wx.getUserInfo, phone numbers),
+// where key is the base64-decoded 16-byte session_key and iv the decoded iv.
+// Always check the decrypted watermark.appid afterwards: CBC has no
+// integrity of its own.
+func DecryptAESCBC(key, iv []byte, ciphertext string) ([]byte, error) {
+	block, err := newCBCCipher(key, iv)
+	if err != nil {
+		return nil, err
+	}
+	buf, err := base64.StdEncoding.DecodeString(ciphertext)
+	if err != nil {
+		return nil, wrap(ErrCiphertext, fmt.Sprintf("the AES-CBC ciphertext is not standard base64 (%v)", err), err)
+	}
+	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
+		return nil, wrapf(ErrCiphertext, "the AES-CBC ciphertext is %d bytes, not a positive multiple of 16: it was cut short or altered", len(buf))
+	}
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(buf, buf)
+	return pkcs7Unpad(buf)
+}
+
+func newCBCCipher(key, iv []byte) (cipher.Block, error) {
+	switch len(key) {
+	case 16, 24, 32:
+	default:
+		return nil, wrapf(ErrKeySize, "AES-CBC needs a 16-, 24- or 32-byte key, got %d bytes: base64-decode the session_key first", len(key))
+	}
+	if len(iv) != aes.BlockSize {
+		return nil, wrapf(ErrNonce, "AES-CBC needs a 16-byte iv, got %d bytes: base64-decode the iv first", len(iv))
+	}
+	return aes.NewCipher(key)
+}
