@@ -151,7 +151,10 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 // SEQUENCE { SEQUENCE { rsaEncryption, NULL }, BIT STRING { 0x00 || der } }.
 func PKCS1ToSPKI(der []byte) ([]byte, error) {
 	if _, err := x509.ParsePKCS1PublicKey(der); err != nil {
-		return nil, wrapf(ErrInvalidKey, "not a PKCS#1 RSA public key: %v", err)
+		if _, err := x509.ParsePKIXPublicKey(der); err == nil {
+			return nil, wrap(ErrInvalidKey, "the key is SPKI, not PKCS#1: use "+SchemePublicSPKI+" or a \"PUBLIC KEY\" PEM header")
+		}
+		return nil, wrap(ErrInvalidKey, "not a PKCS#1 RSA public key; "+describeDER(der, false))
 	}
 	// AlgorithmIdentifier: SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }
 	algorithm := []byte{0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00}
@@ -224,7 +227,10 @@ func rsaPrivate(k any) (*rsa.PrivateKey, error) {
 func parseSPKI(der []byte) (*rsa.PublicKey, error) {
 	k, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
-		return nil, wrapf(ErrInvalidKey, "not a valid SPKI public key: %v", err)
+		if _, err := x509.ParsePKCS1PublicKey(der); err == nil {
+			return nil, wrap(ErrInvalidKey, "the key is PKCS#1, not SPKI: use "+SchemePublicPKCS1+" or an \"RSA PUBLIC KEY\" PEM header")
+		}
+		return nil, wrap(ErrInvalidKey, "not a valid SPKI public key; "+describeDER(der, false))
 	}
 	if key, ok := k.(*rsa.PublicKey); ok {
 		return key, nil
@@ -274,13 +280,20 @@ func describeDER(der []byte, wantPrivate bool) string {
 		return "it is an X.509 certificate"
 	}
 	if k, err := x509.ParsePKIXPublicKey(der); err == nil {
-		return "it is " + keyKind(k) + " (public, SPKI)"
+		return "it is a public key (SPKI) holding " + keyKind(k)
 	}
 	if _, err := x509.ParsePKCS1PublicKey(der); err == nil {
 		return "it is an RSA public key (PKCS#1)"
 	}
 	if _, err := x509.ParseECPrivateKey(der); err == nil {
 		return "it is an EC private key; WeChat Pay needs RSA"
+	}
+	if !wantPrivate {
+		_, err1 := x509.ParsePKCS1PrivateKey(der)
+		_, err8 := x509.ParsePKCS8PrivateKey(der)
+		if err1 == nil || err8 == nil {
+			return "it is a private key: pass the WeChat Pay platform certificate or platform public key"
+		}
 	}
 	if wantPrivate {
 		return "check that the whole apiclient_key.pem was copied"
