@@ -41,7 +41,7 @@ func Sign(signer stdcrypto.Signer, message []byte) (string, error) {
 // is valid and an error matching ErrVerification otherwise (ErrInvalidKey
 // for a nil key).
 func Verify(pub *rsa.PublicKey, message []byte, signature string) error {
-	if pub == nil {
+	if pub == nil || pub.N == nil {
 		return wrap(ErrInvalidKey, "nil public key: load the platform public key or certificate first")
 	}
 	if signature == "" {
