@@ -7,9 +7,9 @@ import (
 	"fmt"
 )
 
-// EncryptAESCBC encrypts plaintext with AES-CBC and PKCS#7 padding and
+// EncryptAESCBC encrypts plaintext with AES-128-CBC and PKCS#7 padding and
 // returns base64. It is the counterpart of DecryptAESCBC, mainly for tests
-// and tools; key is 16, 24 or 32 bytes and iv is 16 bytes.
+// and tools; key and iv are 16 bytes each.
 func EncryptAESCBC(key, iv, plaintext []byte) (string, error) {
 	block, err := newCBCCipher(key, iv)
 	if err != nil {
@@ -20,7 +20,7 @@ func EncryptAESCBC(key, iv, plaintext []byte) (string, error) {
 	return base64.StdEncoding.EncodeToString(buf), nil
 }
 
-// DecryptAESCBC decrypts a base64 AES-CBC/PKCS#7 ciphertext: the
+// DecryptAESCBC decrypts a base64 AES-128-CBC/PKCS#7 ciphertext: the
 // encryptedData of WeChat mini-programs (wx.getUserInfo, phone numbers),
 // where key is the base64-decoded 16-byte session_key and iv the decoded iv.
 // Always check the decrypted watermark.appid afterwards: CBC has no
@@ -42,10 +42,9 @@ func DecryptAESCBC(key, iv []byte, ciphertext string) ([]byte, error) {
 }
 
 func newCBCCipher(key, iv []byte) (cipher.Block, error) {
-	switch len(key) {
-	case 16, 24, 32:
-	default:
-		return nil, wrapf(ErrKeySize, "AES-CBC needs a 16-, 24- or 32-byte key, got %d bytes: base64-decode the session_key first", len(key))
+	if len(key) != 16 {
+		// Only AES-128: a 24-byte key is most likely a session_key still in base64.
+		return nil, wrapf(ErrKeySize, "AES-128-CBC needs a 16-byte key, got %d bytes: base64-decode the session_key first", len(key))
 	}
 	if len(iv) != aes.BlockSize {
 		return nil, wrapf(ErrNonce, "AES-CBC needs a 16-byte iv, got %d bytes: base64-decode the iv first", len(iv))
