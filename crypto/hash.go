@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"strings"
 )
 
@@ -57,13 +58,20 @@ func HashSign(signType string, data, key []byte) (string, error) {
 	case SignTypeHMACSHA256:
 		return strings.ToUpper(HMACSHA256(data, key)), nil
 	}
-	// The value itself is not echoed: a swapped argument could be the key.
 	for _, t := range []string{SignTypeMD5, SignTypeHMACSHA256} {
 		if strings.EqualFold(signType, t) {
 			return "", wrapf(ErrSignType, "sign types are case-sensitive: write %q", t)
 		}
 	}
-	return "", wrapf(ErrSignType, "sign type (%d characters) is neither %q nor %q", len(signType), SignTypeMD5, SignTypeHMACSHA256)
+	// Long values are not echoed: a swapped argument could be the 32-byte
+	// APIv2 key.
+	shown := fmt.Sprintf("%q", signType)
+	if signType == "" {
+		shown = "empty"
+	} else if len(signType) > 16 {
+		shown = fmt.Sprintf("of %d bytes", len(signType))
+	}
+	return "", wrapf(ErrSignType, "sign type %s is neither %q nor %q", shown, SignTypeMD5, SignTypeHMACSHA256)
 }
 
 // Equal compares two signatures in constant time (for equal lengths), so
