@@ -66,9 +66,7 @@ func HashSign(signType string, data, key []byte) (string, error) {
 	// Long values are not echoed: a swapped argument could be the 32-byte
 	// APIv2 key.
 	shown := fmt.Sprintf("%q", signType)
-	if signType == "" {
-		shown = "empty"
-	} else if len(signType) > 16 {
+	if len(signType) > 16 {
 		shown = fmt.Sprintf("of %d bytes", len(signType))
 	}
 	return "", wrapf(ErrSignType, "sign type %s is neither %q nor %q", shown, SignTypeMD5, SignTypeHMACSHA256)

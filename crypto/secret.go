@@ -15,17 +15,19 @@ const redacted = "[REDACTED]"
 // encoding.TextMarshaler users all see "[REDACTED]". Reveal is the only way
 // to read the value.
 //
-// The bytes sit behind a pointer, so even where fmt cannot call the methods
-// (a Secret in an unexported struct field) it prints an address, not the
-// value. The zero Secret is empty. Copies share the same immutable bytes.
+// The value sits behind a pointer to a string. Where fmt cannot call the
+// methods (a Secret in an unexported struct field) it prints that pointer as
+// an address: fmt dereferences pointers to arrays, slices, structs and maps,
+// even in its %!verb(...) error output, but never pointers to strings. The
+// zero Secret is empty; copies share the same immutable value, and Secrets
+// compare equal with == only when they are copies of one another.
 type Secret struct {
-	v *[]byte
+	v *string
 }
 
 // NewSecret wraps s.
 func NewSecret(s string) Secret {
-	b := []byte(s)
-	return Secret{v: &b}
+	return Secret{v: &s}
 }
 
 // Reveal returns a copy of the secret bytes; callers may overwrite it.
@@ -33,7 +35,7 @@ func (s Secret) Reveal() []byte {
 	if s.v == nil {
 		return nil
 	}
-	return append([]byte(nil), *s.v...)
+	return []byte(*s.v)
 }
 
 // Len returns the length of the secret in bytes (e.g. to check an APIv3 key
@@ -90,7 +92,7 @@ func (s *Secret) UnmarshalText(text []byte) error {
 	if string(text) == redacted {
 		return fmt.Errorf("crypto: refusing to read the %q placeholder as a secret: configure the real key", redacted)
 	}
-	b := append([]byte(nil), text...)
-	s.v = &b
+	v := string(text)
+	s.v = &v
 	return nil
 }
