@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
-	"fmt"
 )
 
 // EncryptAESCBC encrypts plaintext with AES-128-CBC and PKCS#7 padding and
@@ -30,12 +29,9 @@ func DecryptAESCBC(key, iv []byte, ciphertext string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf, err := base64.StdEncoding.DecodeString(ciphertext)
+	buf, err := decodeBlocks("AES-CBC", ciphertext)
 	if err != nil {
-		return nil, wrap(ErrCiphertext, fmt.Sprintf("the AES-CBC ciphertext is not standard base64 (%v)", err), err)
-	}
-	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
-		return nil, wrapf(ErrCiphertext, "the AES-CBC ciphertext is %d bytes, not a positive multiple of 16: it was cut short or altered", len(buf))
+		return nil, err
 	}
 	cipher.NewCBCDecrypter(block, iv).CryptBlocks(buf, buf)
 	return pkcs7Unpad(buf)

@@ -6,7 +6,6 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 )
 
 // EncryptAESECB encrypts plaintext with AES-256-ECB and PKCS#7 padding and
@@ -33,12 +32,9 @@ func DecryptAESECB(key []byte, ciphertext string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	buf, err := base64.StdEncoding.DecodeString(ciphertext)
+	buf, err := decodeBlocks("AES-ECB", ciphertext)
 	if err != nil {
-		return nil, wrap(ErrCiphertext, fmt.Sprintf("the AES-ECB ciphertext is not standard base64 (%v)", err), err)
-	}
-	if len(buf) == 0 || len(buf)%aes.BlockSize != 0 {
-		return nil, wrapf(ErrCiphertext, "the AES-ECB ciphertext is %d bytes, not a positive multiple of 16: it was cut short or altered", len(buf))
+		return nil, err
 	}
 	for i := 0; i < len(buf); i += aes.BlockSize {
 		block.Decrypt(buf[i:i+aes.BlockSize], buf[i:i+aes.BlockSize])

@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
-	"fmt"
 )
 
 // aesGCMTagSize is the authentication tag length WeChat Pay uses.
@@ -36,9 +35,9 @@ func DecryptAESGCM(key, nonce []byte, ciphertext string, aad []byte) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	raw, err := base64.StdEncoding.DecodeString(ciphertext)
+	raw, err := decodeCiphertext("AES-GCM", ciphertext)
 	if err != nil {
-		return nil, wrap(ErrCiphertext, fmt.Sprintf("the AES-GCM ciphertext is not standard base64 (%v)", err), err)
+		return nil, err
 	}
 	if len(raw) < aesGCMTagSize {
 		return nil, wrapf(ErrCiphertext, "the AES-GCM ciphertext is %d bytes, shorter than its 16-byte tag: it was cut short", len(raw))

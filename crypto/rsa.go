@@ -90,9 +90,9 @@ func DecryptOAEP(priv stdcrypto.Decrypter, ciphertext string) ([]byte, error) {
 	if ciphertext == "" {
 		return nil, wrap(ErrCiphertext, "empty ciphertext")
 	}
-	ct, err := base64.StdEncoding.DecodeString(ciphertext)
+	ct, err := decodeCiphertext("RSA-OAEP", ciphertext)
 	if err != nil {
-		return nil, wrap(ErrCiphertext, fmt.Sprintf("the ciphertext is not standard base64 (%v)", err), err)
+		return nil, err
 	}
 	pt, err := priv.Decrypt(rand.Reader, ct, &rsa.OAEPOptions{Hash: stdcrypto.SHA1, MGFHash: stdcrypto.SHA1})
 	if err != nil {

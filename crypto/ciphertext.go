@@ -3,7 +3,32 @@ package crypto
 import (
 	"crypto/aes"
 	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
 )
+
+// decodeCiphertext decodes standard base64 ciphertext; what names the
+// scheme for the message ("AES-GCM", "RSA-OAEP", ...).
+func decodeCiphertext(what, s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, wrap(ErrCiphertext, fmt.Sprintf("the %s ciphertext is not standard base64 (%v)", what, err), err)
+	}
+	return b, nil
+}
+
+// decodeBlocks decodes base64 ciphertext of a block mode (ECB, CBC), which
+// must be a positive number of whole AES blocks.
+func decodeBlocks(what, s string) ([]byte, error) {
+	b, err := decodeCiphertext(what, s)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 0 || len(b)%aes.BlockSize != 0 {
+		return nil, wrapf(ErrCiphertext, "the %s ciphertext is %d bytes, not a positive multiple of 16: it was cut short or altered", what, len(b))
+	}
+	return b, nil
+}
 
 // pkcs7Pad appends PKCS#7 padding for the AES block size: always 1 to 16
 // bytes, so a plaintext that fills whole blocks gets a full extra block (as
