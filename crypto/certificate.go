@@ -3,6 +3,7 @@ package crypto
 import (
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"strings"
@@ -37,28 +38,20 @@ func ParseCertificate(data []byte) (*x509.Certificate, error) {
 		}
 		return cert, nil
 	}
-	blocks, err := pemBlocks(data, ErrCertificate)
-	if err != nil {
-		return nil, err
-	}
-	var seen []string
-	for _, b := range blocks {
-		if b.Type == "CERTIFICATE" {
-			cert, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, wrapf(ErrCertificate, "the CERTIFICATE block does not parse: %v", err)
-			}
-			return cert, nil
+	cert, seen, err := scanPEM(data, ErrCertificate, func(b *pem.Block) (*x509.Certificate, bool, error) {
+		if b.Type != "CERTIFICATE" {
+			return nil, false, nil
 		}
-		seen = append(seen, b.Type)
-	}
-	hint := "expected a CERTIFICATE block"
-	for _, t := range seen {
-		if strings.HasSuffix(t, "PRIVATE KEY") {
-			hint = "that is a private key, which must never be used where a certificate is expected"
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, true, wrapf(ErrCertificate, "the CERTIFICATE block does not parse: %v", err)
 		}
+		return cert, true, nil
+	})
+	if err != nil || seen == nil {
+		return cert, err
 	}
-	return nil, wrapf(ErrCertificate, "no certificate in the PEM (found %s); %s", strings.Join(seen, ", "), hint)
+	return nil, wrapf(ErrCertificate, "no certificate in the PEM (found %s); %s", strings.Join(seen, ", "), wrongKindHint(seen, wantCertificate))
 }
 
 // CertificateSerial returns the certificate serial number as WeChat Pay

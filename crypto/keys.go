@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"strings"
 )
@@ -47,31 +48,34 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 	if !isPEM(data) {
 		return parsePrivateDER(data, formatUnknown)
 	}
-	blocks, err := pemBlocks(data, ErrInvalidKey)
-	if err != nil {
-		return nil, err
-	}
-	var seen []string
-	for _, b := range blocks {
-		switch b.Type {
-		case "RSA PRIVATE KEY":
-			if _, encrypted := b.Headers["DEK-Info"]; encrypted {
-				return nil, wrap(ErrInvalidKey, "the RSA PRIVATE KEY is password-protected (DEK-Info header), which is not supported: "+
-					"remove the password with `openssl rsa -in key.pem -out plain.pem`")
-			}
-			return parsePrivateDER(b.Bytes, formatPKCS1)
-		case "PRIVATE KEY":
-			return parsePrivateDER(b.Bytes, formatPKCS8)
-		case "ENCRYPTED PRIVATE KEY":
-			return nil, wrap(ErrInvalidKey, "the PEM holds an ENCRYPTED PRIVATE KEY, which is not supported: "+
-				"decrypt it with `openssl pkcs8 -in key.pem -out plain.pem`")
-		case "EC PRIVATE KEY":
-			return nil, wrap(ErrInvalidKey, "the PEM holds an EC private key; WeChat Pay needs the merchant RSA key (apiclient_key.pem)")
-		}
-		seen = append(seen, b.Type)
+	key, seen, err := scanPEM(data, ErrInvalidKey, privateFromPEM)
+	if err != nil || seen == nil {
+		return key, err
 	}
 	return nil, wrapf(ErrInvalidKey, "no private key in the PEM (found %s); %s",
-		strings.Join(seen, ", "), wrongKindHint(seen, true))
+		strings.Join(seen, ", "), wrongKindHint(seen, wantPrivate))
+}
+
+// privateFromPEM claims the private-key block types.
+func privateFromPEM(b *pem.Block) (*rsa.PrivateKey, bool, error) {
+	switch b.Type {
+	case "RSA PRIVATE KEY":
+		if _, encrypted := b.Headers["DEK-Info"]; encrypted {
+			return nil, true, wrap(ErrInvalidKey, "the RSA PRIVATE KEY is password-protected (DEK-Info header), which is not supported: "+
+				"remove the password with `openssl rsa -in key.pem -out plain.pem`")
+		}
+		key, err := parsePrivateDER(b.Bytes, formatPKCS1)
+		return key, true, err
+	case "PRIVATE KEY":
+		key, err := parsePrivateDER(b.Bytes, formatPKCS8)
+		return key, true, err
+	case "ENCRYPTED PRIVATE KEY":
+		return nil, true, wrap(ErrInvalidKey, "the PEM holds an ENCRYPTED PRIVATE KEY, which is not supported: "+
+			"decrypt it with `openssl pkcs8 -in key.pem -out plain.pem`")
+	case "EC PRIVATE KEY":
+		return nil, true, wrap(ErrInvalidKey, "the PEM holds an EC private key; WeChat Pay needs the merchant RSA key (apiclient_key.pem)")
+	}
+	return nil, false, nil
 }
 
 // LoadPublicKey loads an RSA public key: the WeChat Pay platform public key
@@ -121,28 +125,33 @@ func ParsePublicKey(data []byte) (*rsa.PublicKey, error) {
 		}
 		return nil, wrap(ErrInvalidKey, "not a DER public key (SPKI or PKCS#1) or certificate; "+describeDER(data, false))
 	}
-	blocks, err := pemBlocks(data, ErrInvalidKey)
-	if err != nil {
-		return nil, err
-	}
-	var seen []string
-	for _, b := range blocks {
-		switch b.Type {
-		case "PUBLIC KEY":
-			return parseSPKI(b.Bytes)
-		case "RSA PUBLIC KEY":
-			return parsePKCS1Public(b.Bytes)
-		case "CERTIFICATE":
-			cert, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return nil, wrapf(ErrInvalidKey, "the CERTIFICATE block does not parse: %v", err)
-			}
-			return certificateRSAKey(cert)
-		}
-		seen = append(seen, b.Type)
+	key, seen, err := scanPEM(data, ErrInvalidKey, publicFromPEM)
+	if err != nil || seen == nil {
+		return key, err
 	}
 	return nil, wrapf(ErrInvalidKey, "no public key or certificate in the PEM (found %s); %s",
-		strings.Join(seen, ", "), wrongKindHint(seen, false))
+		strings.Join(seen, ", "), wrongKindHint(seen, wantPublic))
+}
+
+// publicFromPEM claims the public-key and certificate block types.
+func publicFromPEM(b *pem.Block) (*rsa.PublicKey, bool, error) {
+	var key *rsa.PublicKey
+	var err error
+	switch b.Type {
+	case "PUBLIC KEY":
+		key, err = parseSPKI(b.Bytes)
+	case "RSA PUBLIC KEY":
+		key, err = parsePKCS1Public(b.Bytes)
+	case "CERTIFICATE":
+		var cert *x509.Certificate
+		if cert, err = x509.ParseCertificate(b.Bytes); err != nil {
+			return nil, true, wrapf(ErrInvalidKey, "the CERTIFICATE block does not parse: %v", err)
+		}
+		key, err = certificateRSAKey(cert)
+	default:
+		return nil, false, nil
+	}
+	return key, true, err
 }
 
 // PKCS1ToSPKI wraps a PKCS#1 RSAPublicKey (DER, the body of an
@@ -301,18 +310,30 @@ func describeDER(der []byte, wantPrivate bool) string {
 	return "check that the whole platform certificate or public key was copied"
 }
 
+// What a parser wanted, for wrongKindHint.
+const (
+	wantPrivate = iota
+	wantPublic
+	wantCertificate
+)
+
 // wrongKindHint turns the PEM block types found into advice.
-func wrongKindHint(seen []string, wantPrivate bool) string {
+func wrongKindHint(seen []string, want int) string {
 	for _, t := range seen {
 		switch {
-		case wantPrivate && (t == "CERTIFICATE" || strings.HasSuffix(t, "PUBLIC KEY")):
+		case want == wantPrivate && (t == "CERTIFICATE" || strings.HasSuffix(t, "PUBLIC KEY")):
 			return "that is public material: the merchant private key is apiclient_key.pem"
-		case !wantPrivate && strings.HasSuffix(t, "PRIVATE KEY"):
+		case want == wantPublic && strings.HasSuffix(t, "PRIVATE KEY"):
 			return "that is a private key: pass the WeChat Pay platform certificate or platform public key"
+		case want == wantCertificate && strings.HasSuffix(t, "PRIVATE KEY"):
+			return "that is a private key, which must never be used where a certificate is expected"
 		}
 	}
-	if wantPrivate {
+	switch want {
+	case wantPrivate:
 		return "expected RSA PRIVATE KEY or PRIVATE KEY"
+	case wantPublic:
+		return "expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE"
 	}
-	return "expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE"
+	return "expected a CERTIFICATE block"
 }

@@ -175,6 +175,24 @@ func pemBlocks(data []byte, sentinel error) ([]*pem.Block, error) {
 	return blocks, nil
 }
 
+// scanPEM hands the PEM blocks of data to pick in order until pick claims
+// one, and returns pick's result with a nil seen. When no block is claimed it
+// returns the types of the blocks found (never nil, as data holds at least
+// one block) so the caller can say what the input was instead.
+func scanPEM[T any](data []byte, sentinel error, pick func(*pem.Block) (T, bool, error)) (v T, seen []string, err error) {
+	blocks, err := pemBlocks(data, sentinel)
+	if err != nil {
+		return v, nil, err
+	}
+	for _, b := range blocks {
+		if v, ok, err := pick(b); ok {
+			return v, nil, err
+		}
+		seen = append(seen, b.Type)
+	}
+	return v, seen, nil
+}
+
 // withOrigin prefixes err with where the input came from, when that is known.
 func withOrigin(origin string, err error) error {
 	if err == nil || origin == "" {
