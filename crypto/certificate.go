@@ -87,6 +87,7 @@ type ValidityError struct {
 	Err       error     // ErrCertificateNotYetValid or ErrCertificateExpired
 }
 
+// Error says which certificate, which bound was crossed and what to do.
 func (e *ValidityError) Error() string {
 	if e.Err == ErrCertificateNotYetValid {
 		return fmt.Sprintf("%v: %s is valid from %s, checked at %s: check the system clock",

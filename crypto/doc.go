@@ -5,38 +5,37 @@
 // MD5/HMAC-SHA256 signs, and a Secret type that keeps API keys out of logs.
 //
 // It uses only the Go standard library, and follows the official PHP SDK
-// (wechatpay-php) and its Node sibling (wechatpay-axios-plugin) in
-// behaviour and test vectors:
+// (wechatpay-php, WeChatPay\Crypto and WeChatPay\Util) and its Node sibling
+// (wechatpay-axios-plugin, lib/rsa.js, aes.js, hash.js) in behaviour and
+// test vectors. Counterparts, Go: PHP; Node:
 //
-//	Go                       PHP (WeChatPay\...)                    Node (wechatpay-axios-plugin lib/)
-//	LoadPrivateKey           Crypto\Rsa::from($k, 'private'),       rsa.js Rsa.from(k, 'private'),
-//	                         Util\PemUtil::loadPrivateKey[FromString]  Rsa.fromPkcs1/fromPkcs8
-//	ParsePrivateKey          openssl_pkey_get_private               crypto.createPrivateKey
-//	LoadPublicKey            Crypto\Rsa::from($k, 'public'),        rsa.js Rsa.from(k, 'public'),
-//	                         Rsa::fromSpki/fromPkcs1                  Rsa.fromSpki/fromPkcs1
-//	ParsePublicKey           openssl_pkey_get_public                crypto.createPublicKey
-//	PKCS1ToSPKI              Crypto\Rsa::pkcs1ToSpki                -
-//	LoadCertificate          Util\PemUtil::loadCertificate[FromString]  (X509Certificate)
-//	ParseCertificate         openssl_x509_read                      -
-//	CertificateSerial        Util\PemUtil::parseCertificateSerialNo -
-//	CheckValidity            (openssl_x509_parse validFrom/validTo) -
-//	Sign                     Crypto\Rsa::sign                       rsa.js Rsa.sign
-//	Verify                   Crypto\Rsa::verify                     rsa.js Rsa.verify
-//	EncryptOAEP              Crypto\Rsa::encrypt                    rsa.js Rsa.encrypt
-//	DecryptOAEP              Crypto\Rsa::decrypt                    rsa.js Rsa.decrypt
-//	LegacyEncryptPKCS1v15    Rsa::encrypt(.., OPENSSL_PKCS1_PADDING) Rsa.encrypt(.., RSA_PKCS1_PADDING)
-//	EncryptAESGCM            Crypto\AesGcm::encrypt                 aes.js AesGcm.encrypt
-//	DecryptAESGCM            Crypto\AesGcm::decrypt                 aes.js AesGcm.decrypt
-//	EncryptAESECB            Crypto\AesEcb::encrypt                 aes.js AesEcb.encrypt
-//	DecryptAESECB            Crypto\AesEcb::decrypt                 aes.js AesEcb.decrypt
-//	ECBKeyFromAPIv2Key       Hash::md5($apiv2Key)                   Hash.md5(apiv2Key)
-//	EncryptAESCBC            -                                      aes.js AesCbc.encrypt
-//	DecryptAESCBC            -                                      aes.js AesCbc.decrypt
-//	MD5                      Crypto\Hash::md5                       hash.js Hash.md5
-//	HMACSHA256               Crypto\Hash::hmac                      hash.js Hash.hmac
-//	HashSign                 Crypto\Hash::sign                      hash.js Hash.sign
-//	Equal                    Crypto\Hash::equals                    hash.js Hash.equals
-//	Secret                   (#[\SensitiveParameter])               -
+//	LoadPrivateKey, ParsePrivateKey:
+//	    Rsa::from($thing, Rsa::KEY_TYPE_PRIVATE), Rsa::fromPkcs1, Rsa::fromPkcs8,
+//	    PemUtil::loadPrivateKey, PemUtil::loadPrivateKeyFromString;
+//	    Rsa.from(thing, 'private'), Rsa.fromPkcs1, Rsa.fromPkcs8
+//	LoadPublicKey, ParsePublicKey:
+//	    Rsa::from($thing, Rsa::KEY_TYPE_PUBLIC), Rsa::fromSpki, Rsa::fromPkcs1($thing, 'public');
+//	    Rsa.from(thing, 'public'), Rsa.fromSpki, Rsa.fromPkcs1(thing, 'public')
+//	PKCS1ToSPKI:           Rsa::pkcs1ToSpki; -
+//	LoadCertificate, ParseCertificate:
+//	    PemUtil::loadCertificate, PemUtil::loadCertificateFromString; -
+//	CertificateSerial:     PemUtil::parseCertificateSerialNo; -
+//	CheckValidity:         (openssl_x509_parse validFrom_time_t/validTo_time_t); -
+//	Sign, Verify:          Rsa::sign, Rsa::verify; Rsa.sign, Rsa.verify
+//	EncryptOAEP, DecryptOAEP:
+//	    Rsa::encrypt, Rsa::decrypt; Rsa.encrypt, Rsa.decrypt
+//	LegacyEncryptPKCS1v15: Rsa::encrypt($p, $k, OPENSSL_PKCS1_PADDING); - (Rsa.encrypt takes OAEP only)
+//	EncryptAESGCM, DecryptAESGCM:
+//	    AesGcm::encrypt, AesGcm::decrypt; Aes.AesGcm.encrypt, Aes.AesGcm.decrypt
+//	EncryptAESECB, DecryptAESECB:
+//	    AesEcb::encrypt, AesEcb::decrypt; Aes.AesEcb.encrypt, Aes.AesEcb.decrypt
+//	ECBKeyFromAPIv2Key:    Hash::md5($apiv2Key); Hash.md5(apiv2Key)
+//	EncryptAESCBC, DecryptAESCBC:
+//	    -; Aes.AesCbc.encrypt, Aes.AesCbc.decrypt
+//	MD5, HMACSHA256:       Hash::md5, Hash::hmac; Hash.md5, Hash.hmac
+//	HashSign:              Hash::sign; Hash.sign
+//	Equal:                 Hash::equals; Hash.equals
+//	Secret:                (#[\SensitiveParameter] on PHP parameters); -
 //
 // Where this package deliberately differs:
 //
@@ -50,6 +49,8 @@
 //     only under the explicitly named LegacyEncryptPKCS1v15.
 //   - Password-protected private keys are refused with advice to decrypt
 //     them first (PHP accepts a [key, passphrase] pair).
+//   - MD5 treats only an empty key as "no key"; PHP's Hash::md5 also skips
+//     the key "0", which PHP considers false.
 //   - Error messages never include key material, PEM text or API keys (PHP's
 //     Rsa::from quotes its input when it fails).
 //

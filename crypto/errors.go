@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Sentinel errors. Every error returned by this package wraps exactly one of
+// Sentinel errors. Every error returned by this package wraps at least one of
 // them, so callers can branch with errors.Is however deep the wrapping goes.
 // Messages say what went wrong and what to do about it; they never contain key
 // bytes, PEM text, APIv2/APIv3 keys or plaintext.

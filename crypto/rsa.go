@@ -106,8 +106,8 @@ func DecryptOAEP(priv stdcrypto.Decrypter, ciphertext string) ([]byte, error) {
 
 // LegacyEncryptPKCS1v15 encrypts with RSAES-PKCS1-v1_5 and returns base64.
 //
-// Only for the older APIs that still require it (some global/overseas and
-// APIv2 endpoints, e.g. the bank-card fields of pay-to-bank). PKCS#1 v1.5
+// Only for the older endpoints that still require it (some global/overseas
+// and APIv2 APIs, which the PHP SDK also serves this way). PKCS#1 v1.5
 // encryption is malleable and its decryption is exposed to Bleichenbacher
 // padding-oracle attacks; that is why this package offers no matching
 // decryption (the PHP SDK removed it for the same reason). Use EncryptOAEP

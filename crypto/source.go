@@ -42,7 +42,8 @@ func readSource(src string, sentinel error) (source, error) {
 	switch {
 	case s == "":
 		return source{}, wrap(sentinel, "empty source: pass PEM text, file://path, a file path, or scheme://base64")
-	case strings.HasPrefix(s, "-----BEGIN"):
+	case strings.Contains(s, "-----BEGIN"):
+		// PEM text, possibly after other text (OpenSSL's "Bag Attributes").
 		return source{data: []byte(s)}, nil
 	case strings.HasPrefix(s, SchemeFile):
 		return readSourceFile(s[len(SchemeFile):], sentinel)
