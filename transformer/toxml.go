@@ -2,7 +2,6 @@ package transformer
 
 import (
 	"fmt"
-	"iter"
 	"reflect"
 	"slices"
 	"strconv"
@@ -55,7 +54,7 @@ func ToXML(v any, opts ...Option) ([]byte, error) {
 	if cfg.declaration {
 		w.buf = append(w.buf, declaration...)
 	}
-	if err := w.element(cfg.root, v, 0, ""); err != nil {
+	if err := w.element(cfg.root, v, 0); err != nil {
 		return nil, err
 	}
 	if cfg.declaration && cfg.indent == "" {
@@ -71,39 +70,66 @@ type xmlWriter struct {
 	buf []byte
 }
 
-// element writes one element holding v at the given depth.
-func (w *xmlWriter) element(name string, v any, level int, path string) error {
+// element writes one element holding v at the given depth. A *ValueError
+// it returns has its path relative to this element; callers prefix their
+// own key, so no path is built unless something fails.
+func (w *xmlWriter) element(name string, v any, level int) error {
 	if level >= MaxDepth {
-		return &ValueError{Path: path, Err: fmt.Errorf("%w: deeper than %d levels, or a value that contains itself", ErrTooDeep, MaxDepth)}
+		return tooDeep()
 	}
-	w.indent(level)
-	if children, n, ok := fieldsOf(v); ok {
-		if n == 0 {
-			w.buf = append(append(append(w.buf, '<'), name...), "/>"...)
-			w.lineFeed()
-			return nil
-		}
-		w.buf = append(append(append(w.buf, '<'), name...), '>')
-		w.lineFeed()
-		for key, child := range children {
-			tag := key
-			if !isElementName(tag) {
-				tag = w.cfg.item
-			}
-			if err := w.element(tag, child, level+1, joinPath(path, key)); err != nil {
-				return err
-			}
-		}
-		w.indent(level)
-	} else {
+	fields, ok := fieldsOf(v)
+	if !ok {
 		s, err := formatter.Stringify(v)
 		if err != nil {
-			return &ValueError{Path: path, Err: err}
+			return &ValueError{Err: err}
 		}
-		w.buf = append(append(append(w.buf, '<'), name...), '>')
-		if err := w.text(s); err != nil {
-			return &ValueError{Path: path, Err: err}
+		return w.leaf(name, s, level)
+	}
+	w.indent(level)
+	if len(fields) == 0 {
+		w.buf = append(append(append(w.buf, '<'), name...), "/>"...)
+		w.lineFeed()
+		return nil
+	}
+	w.buf = append(append(append(w.buf, '<'), name...), '>')
+	w.lineFeed()
+	for _, f := range fields {
+		tag := f.key
+		if !isElementName(tag) {
+			tag = w.cfg.item
 		}
+		var err error
+		if f.isStr {
+			err = w.leaf(tag, f.str, level+1)
+		} else {
+			err = w.element(tag, f.value, level+1)
+		}
+		if err != nil {
+			if ve, ok := err.(*ValueError); ok {
+				ve.Path = joinPath(f.key, ve.Path)
+			}
+			return err
+		}
+	}
+	w.indent(level)
+	w.buf = append(append(append(w.buf, "</"...), name...), '>')
+	w.lineFeed()
+	return nil
+}
+
+func tooDeep() error {
+	return &ValueError{Err: fmt.Errorf("%w: deeper than %d levels, or a value that contains itself", ErrTooDeep, MaxDepth)}
+}
+
+// leaf writes an element holding the text s.
+func (w *xmlWriter) leaf(name, s string, level int) error {
+	if level >= MaxDepth {
+		return tooDeep()
+	}
+	w.indent(level)
+	w.buf = append(append(append(w.buf, '<'), name...), '>')
+	if err := w.text(s); err != nil {
+		return &ValueError{Err: err}
 	}
 	w.buf = append(append(append(w.buf, "</"...), name...), '>')
 	w.lineFeed()
@@ -124,11 +150,12 @@ func (w *xmlWriter) lineFeed() {
 	}
 }
 
-func joinPath(path, key string) string {
-	if path == "" {
+// joinPath puts a key in front of a path below it.
+func joinPath(key, below string) string {
+	if below == "" {
 		return key
 	}
-	return path + "/" + key
+	return key + "/" + below
 }
 
 // text writes an element's value: in CDATA when it holds one of the
@@ -192,84 +219,88 @@ func (w *xmlWriter) cdataSection(s string) {
 	w.buf = append(append(w.buf, s...), "]]>"...)
 }
 
-// fieldsOf returns the children of a container value and how many there
-// are; ok is false for a scalar.
-func fieldsOf(v any) (children iter.Seq2[string, any], n int, ok bool) {
+// field is one child of a container value. String values are kept apart
+// from other values so that they need not be boxed into an interface.
+type field struct {
+	key   string
+	str   string
+	value any
+	isStr bool
+}
+
+// fieldsOf returns the children of a container value, in writing order; ok
+// is false for a scalar.
+func fieldsOf(v any) (fields []field, ok bool) {
 	switch x := v.(type) {
-	case map[string]any:
-		return sortedMap(x), len(x), true
 	case map[string]string:
-		return sortedMap(x), len(x), true
+		fields = make([]field, 0, len(x))
+		for k, s := range x {
+			fields = append(fields, field{key: k, str: s, isStr: true})
+		}
+		sortFields(fields)
+		return fields, true
+	case map[string]any:
+		fields = make([]field, 0, len(x))
+		for k, val := range x {
+			fields = append(fields, anyField(k, val))
+		}
+		sortFields(fields)
+		return fields, true
 	case []formatter.Pair:
-		return func(yield func(string, any) bool) {
-			for _, p := range x {
-				if !yield(p.Key, p.Value) {
-					return
-				}
-			}
-		}, len(x), true
-	case []any:
-		return indexed(x), len(x), true
+		fields = make([]field, len(x))
+		for i, p := range x {
+			fields[i] = field{key: p.Key, str: p.Value, isStr: true}
+		}
+		return fields, true
 	case []string:
-		return indexed(x), len(x), true
+		fields = make([]field, len(x))
+		for i, s := range x {
+			fields[i] = field{key: strconv.Itoa(i), str: s, isStr: true}
+		}
+		return fields, true
+	case []any:
+		fields = make([]field, len(x))
+		for i, val := range x {
+			fields[i] = anyField(strconv.Itoa(i), val)
+		}
+		return fields, true
 	case string, []byte:
-		return nil, 0, false
+		return nil, false
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Map:
 		if rv.Type().Key().Kind() != reflect.String {
-			return nil, 0, false
+			return nil, false
 		}
-		return sortedReflectMap(rv), rv.Len(), true
+		fields = make([]field, 0, rv.Len())
+		for it := rv.MapRange(); it.Next(); {
+			fields = append(fields, anyField(it.Key().String(), it.Value().Interface()))
+		}
+		sortFields(fields)
+		return fields, true
 	case reflect.Slice, reflect.Array:
 		if rv.Type().Elem().Kind() == reflect.Uint8 {
-			return nil, 0, false // bytes are a scalar
+			return nil, false // bytes are a scalar
 		}
-		return func(yield func(string, any) bool) {
-			for i := range rv.Len() {
-				if !yield(strconv.Itoa(i), rv.Index(i).Interface()) {
-					return
-				}
-			}
-		}, rv.Len(), true
+		fields = make([]field, rv.Len())
+		for i := range fields {
+			fields[i] = anyField(strconv.Itoa(i), rv.Index(i).Interface())
+		}
+		return fields, true
 	}
-	return nil, 0, false
+	return nil, false
 }
 
-func sortedMap[V any](m map[string]V) iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if !yield(k, m[k]) {
-				return
-			}
-		}
+func anyField(key string, v any) field {
+	if s, ok := v.(string); ok {
+		return field{key: key, str: s, isStr: true}
 	}
+	return field{key: key, value: v}
 }
 
-func indexed[V any](s []V) iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
-		for i, v := range s {
-			if !yield(strconv.Itoa(i), v) {
-				return
-			}
-		}
-	}
-}
-
-func sortedReflectMap(rv reflect.Value) iter.Seq2[string, any] {
-	return func(yield func(string, any) bool) {
-		keys := rv.MapKeys()
-		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
-		for _, k := range keys {
-			if !yield(k.String(), rv.MapIndex(k).Interface()) {
-				return
-			}
-		}
-	}
+// sortFields puts map entries in byte order of their keys, so that the same
+// map is always written the same way.
+func sortFields(fields []field) {
+	slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.key, b.key) })
 }

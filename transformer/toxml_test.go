@@ -323,3 +323,25 @@ func equalJSON(a, b any) bool {
 	jb, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
+
+func TestToXMLDepthMatchesToMap(t *testing.T) {
+	// The deepest value ToXML writes is the deepest document ToMap reads:
+	// MaxDepth elements, the root included.
+	deepest := any("x")
+	for range MaxDepth - 1 {
+		deepest = map[string]any{"a": deepest}
+	}
+	xml, err := ToXML(deepest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(xml), "</"); got != MaxDepth {
+		t.Fatalf("%d elements deep, want %d", got, MaxDepth)
+	}
+	if _, err := ToMap(xml); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ToXML(map[string]any{"a": deepest}); !errors.Is(err, ErrTooDeep) {
+		t.Fatalf("one level more: %v, want ErrTooDeep", err)
+	}
+}
