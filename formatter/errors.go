@@ -24,6 +24,7 @@ type UnsupportedValueError struct {
 	Reason string // why it cannot be written
 }
 
+// Error says which type was refused and why.
 func (e *UnsupportedValueError) Error() string {
 	return "formatter: unsupported field value of type " + e.Type + ": " + e.Reason
 }
@@ -37,6 +38,7 @@ type BillError struct {
 	Msg  string // what is wrong
 }
 
+// Error says what is wrong and on which line.
 func (e *BillError) Error() string {
 	if e.Line > 0 {
 		return "formatter: malformed bill: line " + strconv.Itoa(e.Line) + ": " + e.Msg

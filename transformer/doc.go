@@ -4,9 +4,13 @@
 //
 // The counterparts in the other SDKs:
 //
-//	Go      PHP WeChatPay\Transformer   Node Transformer (lib/transformer.js)
-//	ToMap   toArray                     toObject
-//	ToXML   toXml                       toXml
+//	Go                PHP WeChatPay\Transformer   Node Transformer (lib/transformer.js)
+//	ToMap             toArray                     toObject
+//	ToXML             toXml                       toXml
+//	WithDeclaration   toXml $headless = false     -
+//	WithIndent        toXml $indent = true        -
+//	WithRoot          toXml $root                 -
+//	WithItem          toXml $item                 -
 //
 // ToMap reads untrusted input from the network and is safe by construction:
 // no entity is ever expanded (so neither external entities nor expansion

@@ -13,9 +13,9 @@ var ErrInvalidXML = errors.New("transformer: invalid XML")
 // deeper than MaxDepth; in ToXML it also stops a value that contains itself.
 var ErrTooDeep = errors.New("transformer: elements nested too deeply")
 
-// ErrNotDataSet is returned by ToMap for a document whose root element holds
-// text instead of fields (such as "<span>test</span>"), which a map cannot
-// represent.
+// ErrNotDataSet is matched by the error ToMap returns for a document whose
+// root element holds text instead of fields (such as "<span>test</span>"),
+// which a map cannot represent.
 var ErrNotDataSet = errors.New("transformer: the root element holds text, not fields")
 
 // ErrNothingToWrite is returned by ToXML for an untyped nil value.
@@ -42,6 +42,7 @@ type SyntaxError struct {
 	Err  error  // the underlying cause, may be nil
 }
 
+// Error says what is wrong and, when known, on which line.
 func (e *SyntaxError) Error() string {
 	s := "transformer: invalid XML"
 	if e.Line > 0 {
@@ -65,6 +66,7 @@ type ValueError struct {
 	Err  error  // the cause: ErrInvalidText, ErrTooDeep or a formatter error
 }
 
+// Error names the key path and the cause.
 func (e *ValueError) Error() string {
 	if e.Path == "" {
 		return "transformer: cannot write the value: " + e.Err.Error()

@@ -38,14 +38,13 @@ const MaxDepth = 256
 // reference to an undeclared entity, a second root element, text outside
 // the root, a mismatched tag or nesting deeper than MaxDepth is an error
 // matching ErrInvalidXML. A root element that holds text and no fields
-// returns ErrNotDataSet.
-//
-// clbanning/mxj is not used here: its decoder options are package-wide
-// variables that a library must not change under its users, it trims the
-// whitespace off values (the pub_key of getpublickey ends in a line feed
-// that must stay), keeps only the last part of a value split across CDATA
-// sections, and ignores anything after the first root element.
+// gives an error matching ErrNotDataSet.
 func ToMap(data []byte) (map[string]any, error) {
+	// Not clbanning/mxj: its decoder options are package-wide variables a
+	// library must not change under its users, it trims the whitespace off
+	// values (the pub_key of getpublickey ends in a line feed that must
+	// stay), keeps only the last part of a value split across CDATA
+	// sections, and ignores anything after the first root element.
 	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
 	if !utf8.Valid(data) {
 		return nil, &SyntaxError{Msg: "the input is not UTF-8"}
@@ -84,11 +83,13 @@ type mapParser struct {
 	doctype  bool
 }
 
+// fail builds a *SyntaxError at the current line.
 func (p *mapParser) fail(msg string, cause error) error {
 	line, _ := p.dec.InputPos()
 	return &SyntaxError{Line: line, Msg: msg, Err: cause}
 }
 
+// parse reads tokens until the end of the input.
 func (p *mapParser) parse() (map[string]any, error) {
 	for {
 		// RawToken leaves prefixes as written and end tags unchecked; the
@@ -125,6 +126,7 @@ func (p *mapParser) parse() (map[string]any, error) {
 	}
 }
 
+// start opens an element, turning its parent into a data set.
 func (p *mapParser) start(name string) error {
 	if len(p.stack) == 0 && p.rootDone {
 		return p.fail("a second root element <"+name+">, only one is allowed", nil)
@@ -146,6 +148,7 @@ func (p *mapParser) start(name string) error {
 	return nil
 }
 
+// end closes an element and hands its value to its parent.
 func (p *mapParser) end(name string) error {
 	n := len(p.stack)
 	if n == 0 {
@@ -189,6 +192,7 @@ func addField(fields map[string]any, name string, value any) {
 	fields[name] = []any{old, value}
 }
 
+// charData collects the text of an element that has no children yet.
 func (p *mapParser) charData(text xml.CharData) error {
 	n := len(p.stack)
 	if n == 0 {
@@ -208,7 +212,7 @@ func (p *mapParser) charData(text xml.CharData) error {
 // its external source fetched. Undeclared entities stay an error.
 func (p *mapParser) directive(d xml.Directive) error {
 	if !bytes.HasPrefix(d, []byte("DOCTYPE")) {
-		return p.fail("unexpected markup <!"+clip(string(d))+">", nil)
+		return p.fail("unexpected markup <!"+leadingLetters(d)+"…>", nil)
 	}
 	if p.doctype || len(p.stack) > 0 || p.rootDone {
 		return p.fail("a DOCTYPE is allowed once, before the root element", nil)
@@ -219,6 +223,15 @@ func (p *mapParser) directive(d xml.Directive) error {
 		p.dec.Entity[name] = ""
 	}
 	return nil
+}
+
+// leadingLetters names a directive in an error message ("ELEMENT").
+func leadingLetters(d []byte) string {
+	n := 0
+	for n < len(d) && n < 16 && (d[n] >= 'A' && d[n] <= 'Z' || d[n] >= 'a' && d[n] <= 'z') {
+		n++
+	}
+	return string(d[:n])
 }
 
 // declaredEntities lists the general entities declared in a DOCTYPE's
@@ -247,6 +260,7 @@ func declaredEntities(d []byte) []string {
 	}
 }
 
+// finish checks that exactly one root element was read and closed.
 func (p *mapParser) finish() (map[string]any, error) {
 	if n := len(p.stack); n > 0 {
 		return nil, p.fail("the input ends inside <"+p.stack[n-1].name+">", io.ErrUnexpectedEOF)
@@ -263,17 +277,4 @@ func qualified(n xml.Name) string {
 		return n.Local
 	}
 	return n.Space + ":" + n.Local
-}
-
-// clip shortens markup quoted in an error message.
-func clip(s string) string {
-	const limit = 40
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -38,11 +38,10 @@ const declaration = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 //
 // Values that Stringify rejects, text XML 1.0 cannot carry and values that
 // contain themselves return a *ValueError naming the key path.
-//
-// clbanning/mxj is not used here: it writes values unescaped unless a
-// package-wide switch is set, has no CDATA, no ordered input such as
-// []formatter.Pair and no PHP-compatible indentation.
 func ToXML(v any, opts ...Option) ([]byte, error) {
+	// Not clbanning/mxj: it writes values unescaped unless a package-wide
+	// switch is set, and has no CDATA, no ordered input such as
+	// []formatter.Pair and no PHP-compatible indentation.
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
@@ -65,6 +64,7 @@ func ToXML(v any, opts ...Option) ([]byte, error) {
 	return w.buf, nil
 }
 
+// xmlWriter accumulates the document.
 type xmlWriter struct {
 	cfg config
 	buf []byte
@@ -117,6 +117,7 @@ func (w *xmlWriter) element(name string, v any, level int) error {
 	return nil
 }
 
+// tooDeep reports an element past MaxDepth.
 func tooDeep() error {
 	return &ValueError{Err: fmt.Errorf("%w: deeper than %d levels, or a value that contains itself", ErrTooDeep, MaxDepth)}
 }
@@ -136,6 +137,7 @@ func (w *xmlWriter) leaf(name, s string, level int) error {
 	return nil
 }
 
+// indent starts a line at the given depth when indenting.
 func (w *xmlWriter) indent(level int) {
 	if w.cfg.indent != "" {
 		for range level {
@@ -144,6 +146,7 @@ func (w *xmlWriter) indent(level int) {
 	}
 }
 
+// lineFeed ends a line when indenting.
 func (w *xmlWriter) lineFeed() {
 	if w.cfg.indent != "" {
 		w.buf = append(w.buf, '\n')
@@ -292,6 +295,7 @@ func fieldsOf(v any) (fields []field, ok bool) {
 	return nil, false
 }
 
+// anyField keeps a string value unboxed.
 func anyField(key string, v any) field {
 	if s, ok := v.(string); ok {
 		return field{key: key, str: s, isStr: true}
