@@ -232,6 +232,7 @@ func TestToXMLContainers(t *testing.T) {
 		{"nil value", map[string]any{"n": nil}, "<xml><n></n></xml>"},
 		{"numbers", map[string]any{"f": 0.1, "i": -3, "u": uint8(7)}, "<xml><f>0.1</f><i>-3</i><u>7</u></xml>"},
 		{"json.Number", map[string]any{"n": json.Number("1.50")}, "<xml><n>1.50</n></xml>"},
+		{"json.RawMessage is bytes", map[string]any{"detail": json.RawMessage(`{"cost_price":1}`)}, `<xml><detail><![CDATA[{"cost_price":1}]]></detail></xml>`},
 		{"invalid keys become items", map[string]string{"": "e", "0": "z", "a b": "s", "-x": "d", "a\n": "n"},
 			"<xml><item>e</item><item>d</item><item>z</item><item>n</item><item>s</item></xml>"},
 		{"custom item", []any{"a"}, "<xml><entry>a</entry></xml>"},
