@@ -181,6 +181,9 @@ type Client struct {
 	v2ok      bool
 	keys      *middleware.Keys
 	apiv3Key  crypto.Secret
+	secret    crypto.Secret
+	serial    string
+	signer    stdcrypto.Signer
 	stacks    map[Protocol]*middleware.Stack
 	handlers  map[Protocol]middleware.Handler
 	transport *transport
@@ -195,7 +198,7 @@ func New(cfg Config) (*Client, error) {
 		errs = append(errs, &ConfigError{Field: field, Problem: problem, Err: err})
 	}
 
-	c := &Client{mchid: cfg.MchID, apiv3Key: cfg.APIv3Key, stacks: map[Protocol]*middleware.Stack{}, handlers: map[Protocol]middleware.Handler{}}
+	c := &Client{mchid: cfg.MchID, apiv3Key: cfg.APIv3Key, secret: cfg.Secret, serial: cfg.Serial, stacks: map[Protocol]*middleware.Stack{}, handlers: map[Protocol]middleware.Handler{}}
 
 	// APIv3: all four or none.
 	var signer stdcrypto.Signer
@@ -320,6 +323,7 @@ func New(cfg Config) (*Client, error) {
 		v3.Push("verifier", middleware.Verifier(c.keys))
 		v3.Push("http_errors", middleware.HTTPErrors())
 		v3.Push("signer", middleware.Signer(cfg.MchID, cfg.Serial, signer))
+		c.signer = signer
 	} else {
 		v3.Push("http_errors", middleware.HTTPErrors())
 	}

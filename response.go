@@ -1,6 +1,16 @@
 package wechatpay
 
-import "github.com/wechatpay-go/wechatpay/middleware"
+import (
+	"github.com/tidwall/gjson"
+
+	"github.com/wechatpay-go/wechatpay/middleware"
+)
+
+// Result is a value read from a JSON document by a gjson path
+// (github.com/tidwall/gjson): res.Get("amount.total").Int().
+type Result = gjson.Result
+
+func getJSON(doc []byte, path string) Result { return gjson.GetBytes(doc, path) }
 
 // Response is a verified answer: status, headers, body, and accessors for
 // JSON (gjson) and APIv2 XML. See middleware.Response.

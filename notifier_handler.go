@@ -1,0 +1,262 @@
+package wechatpay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/wechatpay-go/wechatpay/crypto"
+	"github.com/wechatpay-go/wechatpay/formatter"
+)
+
+// NotificationFunc handles a verified, decrypted APIv3 notification. A nil
+// error answers WeChat Pay that it was received; an error answers a
+// failure, and WeChat Pay sends it again later.
+type NotificationFunc func(ctx context.Context, n *Notification) error
+
+// V2NotificationFunc handles a verified APIv2 notification, as
+// NotificationFunc does.
+type V2NotificationFunc func(ctx context.Context, n *V2Notification) error
+
+// answer is what a handler sends back.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// Handler returns an http.Handler for APIv3 notifications: it reads the
+// body once (up to MaxBodySize), verifies and decrypts it
+// (ParseNotification), calls fn, and answers as WeChat Pay expects: 204 on
+// success; 4xx or 5xx with {"code":"FAIL","message":…} otherwise, so that
+// WeChat Pay retries. With a ReplayGuard, a notification handled before is
+// answered 204 without calling fn.
+func (nf *Notifier) Handler(fn NotificationFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, tooBig, err := readNotificationBody(r.Body, nf.maxBody())
+		var a answer
+		switch {
+		case err != nil:
+			a = v3Fail(http.StatusBadRequest, "cannot read the body")
+		default:
+			a = nf.serveV3(r.Context(), r.Method, r.Header, body, tooBig, fn)
+		}
+		writeAnswer(w, a)
+	})
+}
+
+// V2Handler returns an http.Handler for APIv2 notifications, answering
+// with V2Answer.
+func (nf *Notifier) V2Handler(fn V2NotificationFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, tooBig, err := readNotificationBody(r.Body, nf.maxBody())
+		var a answer
+		switch {
+		case err != nil:
+			a = v2Fail(http.StatusBadRequest, "cannot read the body")
+		default:
+			a = nf.serveV2(r.Context(), r.Method, r.Header, body, tooBig, fn)
+		}
+		writeAnswer(w, a)
+	})
+}
+
+// FastHTTPHandler is Handler for a fasthttp server.
+func (nf *Notifier) FastHTTPHandler(fn NotificationFunc) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		body := ctx.PostBody()
+		a := nf.serveV3(ctx, string(ctx.Method()), fastHeader(ctx), body, int64(len(body)) > nf.maxBody(), fn)
+		writeFastAnswer(ctx, a)
+	}
+}
+
+// FastHTTPV2Handler is V2Handler for a fasthttp server.
+func (nf *Notifier) FastHTTPV2Handler(fn V2NotificationFunc) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		body := ctx.PostBody()
+		a := nf.serveV2(ctx, string(ctx.Method()), fastHeader(ctx), body, int64(len(body)) > nf.maxBody(), fn)
+		writeFastAnswer(ctx, a)
+	}
+}
+
+func (nf *Notifier) serveV3(ctx context.Context, method string, h http.Header, body []byte, tooBig bool, fn NotificationFunc) answer {
+	switch {
+	case method != http.MethodPost:
+		return v3Fail(http.StatusMethodNotAllowed, "notifications are POSTed")
+	case tooBig:
+		return v3Fail(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	n, err := nf.ParseNotification(h, body)
+	if err != nil {
+		return v3Fail(statusFor(err), failMessage(err))
+	}
+	if done, a := nf.replayed(ctx, n.ID, answer{status: http.StatusNoContent}); done {
+		return a
+	}
+	if err := fn(ctx, n); err != nil {
+		return v3Fail(http.StatusInternalServerError, "processing failed")
+	}
+	nf.markHandled(ctx, n.ID)
+	if n.reply == nil {
+		return answer{status: http.StatusNoContent}
+	}
+	return nf.signedReply(n.reply)
+}
+
+func (nf *Notifier) serveV2(ctx context.Context, method string, h http.Header, body []byte, tooBig bool, fn V2NotificationFunc) answer {
+	switch {
+	case method != http.MethodPost:
+		return v2Fail(http.StatusMethodNotAllowed, "notifications are POSTed")
+	case tooBig:
+		return v2Fail(http.StatusRequestEntityTooLarge, "body too large")
+	}
+	n, err := nf.ParseV2Notification(h, body)
+	if err != nil {
+		return v2Fail(statusFor(err), failMessage(err))
+	}
+	ok := answer{status: http.StatusOK, header: http.Header{"Content-Type": {"text/xml; charset=utf-8"}}, body: V2Answer(true, "")}
+	id := v2NotificationID(n)
+	if done, a := nf.replayed(ctx, id, ok); done {
+		return a
+	}
+	if err := fn(ctx, n); err != nil {
+		return v2Fail(http.StatusInternalServerError, "processing failed")
+	}
+	nf.markHandled(ctx, id)
+	return ok
+}
+
+// v2NotificationID identifies an APIv2 notification for the ReplayGuard:
+// its event_id, or the sign of a signed one, or its req_info.
+func v2NotificationID(n *V2Notification) string {
+	for _, k := range []string{"event_id", "sign", "req_info"} {
+		if s := n.Field(k); s != "" {
+			return "v2:" + k + ":" + s
+		}
+	}
+	return ""
+}
+
+func (nf *Notifier) replayed(ctx context.Context, id string, ok answer) (bool, answer) {
+	if nf.ReplayGuard == nil || id == "" {
+		return false, answer{}
+	}
+	done, err := nf.ReplayGuard.Handled(ctx, id)
+	if err != nil {
+		// Without the guard's answer, handle it: the action is idempotent.
+		return false, answer{}
+	}
+	return done, ok
+}
+
+func (nf *Notifier) markHandled(ctx context.Context, id string) {
+	if nf.ReplayGuard != nil && id != "" {
+		nf.ReplayGuard.MarkHandled(ctx, id)
+	}
+}
+
+// signedReply answers with v as JSON, signed with the merchant key over
+// TIMESTAMP\nNONCE\nBODY\n in an Authorization header.
+func (nf *Notifier) signedReply(v any) answer {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return v3Fail(http.StatusInternalServerError, "the reply is not JSON")
+	}
+	if nf.signer == nil || nf.mchid == "" || nf.serial == "" {
+		return v3Fail(http.StatusInternalServerError, "no merchant key to sign the reply")
+	}
+	nonce, ts := formatter.Nonce(), strconv.FormatInt(formatter.Timestamp(), 10)
+	sig, err := crypto.Sign(nf.signer, formatter.AppendResponse(nil, ts, nonce, body))
+	if err != nil {
+		return v3Fail(http.StatusInternalServerError, "cannot sign the reply")
+	}
+	return answer{status: http.StatusOK, body: body, header: http.Header{
+		"Content-Type":  {"application/json"},
+		"Authorization": {formatter.Authorization(nf.mchid, nonce, sig, ts, nf.serial)},
+	}}
+}
+
+func statusFor(err error) int {
+	var ve *VerifyError
+	switch {
+	case errors.As(err, &ve):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrNotifierKey):
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+// failMessage says why a notification was refused, without details an
+// attacker could use.
+func failMessage(err error) string {
+	var ve *VerifyError
+	switch {
+	case errors.As(err, &ve):
+		return "signature verification failed"
+	case errors.Is(err, ErrNotificationDecrypt):
+		return "decryption failed"
+	case errors.Is(err, ErrNotifierKey):
+		return "receiver not configured"
+	}
+	return "malformed notification"
+}
+
+func v3Fail(status int, msg string) answer {
+	body, _ := json.Marshal(map[string]string{"code": "FAIL", "message": msg})
+	return answer{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: body}
+}
+
+func v2Fail(status int, msg string) answer {
+	return answer{status: status, header: http.Header{"Content-Type": {"text/xml; charset=utf-8"}}, body: V2Answer(false, msg)}
+}
+
+func (nf *Notifier) maxBody() int64 {
+	if nf.MaxBodySize > 0 {
+		return nf.MaxBodySize
+	}
+	return DefaultMaxNotificationSize
+}
+
+// readNotificationBody reads up to max bytes and tells whether there was more.
+func readNotificationBody(r io.Reader, max int64) ([]byte, bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if int64(len(b)) > max {
+		return nil, true, nil
+	}
+	return b, false, nil
+}
+
+func writeAnswer(w http.ResponseWriter, a answer) {
+	for k, v := range a.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(a.status)
+	w.Write(a.body)
+}
+
+func fastHeader(ctx *fasthttp.RequestCtx) http.Header {
+	h := http.Header{}
+	for k, v := range ctx.Request.Header.All() {
+		h.Add(string(k), string(v))
+	}
+	return h
+}
+
+func writeFastAnswer(ctx *fasthttp.RequestCtx, a answer) {
+	for k, vs := range a.header {
+		for _, v := range vs {
+			ctx.Response.Header.Add(k, v)
+		}
+	}
+	ctx.SetStatusCode(a.status)
+	ctx.SetBody(a.body)
+}
