@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
 func TestNormalize(t *testing.T) {
@@ -147,4 +148,102 @@ func sampleVars(t *testing.T, e catalog.Entry) map[string]any {
 		}
 	}
 	return vars
+}
+
+// Every catalog sample ports to an M literal: its keys are options or the
+// path's own variables, and the values have the types the options take.
+func TestCatalogSamplesAsM(t *testing.T) {
+	entries, err := catalog.All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.SDKCall || len(e.Sample) == 0 {
+			continue
+		}
+		var raw map[string]any
+		if err := json.Unmarshal(e.Sample, &raw); err != nil {
+			t.Fatal(e.Page, err)
+		}
+		m := M{}
+		for k, v := range raw {
+			m[k] = sampleValue(k, v)
+		}
+		o, err := m.options()
+		if err != nil {
+			t.Errorf("%s %s: %v", e.Method, e.Chain, err)
+			continue
+		}
+		if typo, ok := sampleTypos[e.Page]; ok {
+			// The documented sample names a variable the path does not
+			// have; PHP would send the call to a wrong path, this client
+			// refuses it before sending.
+			var oe *OptionError
+			if _, err := expand(e.Chain, withMissingVars(o.Vars, e.URIVars)); !errors.As(err, &oe) || oe.Option != typo {
+				t.Errorf("%s: the sample's %q was not refused: %v", e.Page, typo, err)
+			}
+			n++
+			continue
+		}
+		for k := range o.Vars {
+			if !contains(e.URIVars, k) {
+				t.Errorf("%s %s: sample key %q read as a URI variable", e.Method, e.Chain, k)
+			}
+		}
+		if _, err := expand(e.Chain, withMissingVars(o.Vars, e.URIVars)); err != nil {
+			t.Errorf("%s %s: %v", e.Method, e.Chain, err)
+		}
+		n++
+	}
+	t.Logf("%d samples port to M", n)
+}
+
+// sampleTypos are documented samples whose URI variable is misnamed.
+var sampleTypos = map[string]string{
+	"openapi/v3/global/papay/transactions/out-trade-no/{out_trade_no}.md":                                     "transaction_id",
+	"openapi/v3/offlinefacemch/organizations/{organization_id}/users/user-id/{user_id}/terminate-contract.md": "use_id",
+}
+
+// sampleValue turns a sample value into what Go code would write: objects
+// become M, PHP expressions a stand-in of the right type.
+func sampleValue(key string, v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if _, ok := x["$php"]; ok {
+			switch key {
+			case "handler":
+				return &middleware.Stack{}
+			case "body":
+				return strings.NewReader("stream")
+			}
+			return "php-expression"
+		}
+		if _, ok := x["$call"]; ok {
+			return "json-encoded"
+		}
+		m := M{}
+		for k, vv := range x {
+			m[k] = sampleValue(k, vv)
+		}
+		return m
+	case float64:
+		if key == "timeout" {
+			return x
+		}
+	}
+	return v
+}
+
+func withMissingVars(vars map[string]any, names []string) map[string]any {
+	out := map[string]any{}
+	for k, v := range vars {
+		out[k] = v
+	}
+	for _, n := range names {
+		if _, ok := out[n]; !ok && n != "empty" {
+			out[n] = "X"
+		}
+	}
+	return out
 }
