@@ -37,6 +37,10 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	terr := func(op string, sent bool, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
+		} else if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+			// The connection's deadline, which is the call's, fired just
+			// before the context's own timer did.
+			err = context.DeadlineExceeded
 		}
 		return &middleware.TransportError{Op: op, Addr: u.Scheme + "://" + u.Host, Sent: sent, Err: err}
 	}
