@@ -212,18 +212,21 @@ func decodeXML(b []byte) (map[string]string, error) {
 
 // encodeXML writes fields as <xml>, keys sorted, values in CDATA as WeChat
 // Pay does.
-func encodeXML(fields map[string]string) []byte {
+func encodeXML(fields map[string]string) []byte { return encodeXMLRoot("xml", fields) }
+
+// encodeXMLRoot writes fields under the root element root.
+func encodeXMLRoot(root string, fields map[string]string) []byte {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var b bytes.Buffer
-	b.WriteString("<xml>")
+	b.WriteString("<" + root + ">")
 	for _, k := range keys {
 		v := strings.ReplaceAll(fields[k], "]]>", "]]]]><![CDATA[>")
 		b.WriteString("<" + k + "><![CDATA[" + v + "]]></" + k + ">")
 	}
-	b.WriteString("</xml>")
+	b.WriteString("</" + root + ">")
 	return b.Bytes()
 }

@@ -1,9 +1,6 @@
 package wechatpaytest
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"encoding/base64"
 	"net/http"
 	"time"
 
@@ -36,18 +33,4 @@ func (s *Server) certificatesAnswer(r *Request, e *catalog.Entry) *Answer {
 			"ciphertext":      ct,
 		},
 	}}})
-}
-
-// sealAESGCM encrypts with AES-256-GCM and returns base64 of the
-// ciphertext and tag, the form of WeChat Pay's ciphertext fields.
-func sealAESGCM(key, nonce, plaintext, aad []byte) (string, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return "", err
-	}
-	gcm, err := cipher.NewGCMWithNonceSize(block, len(nonce))
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(gcm.Seal(nil, nonce, plaintext, aad)), nil
 }
