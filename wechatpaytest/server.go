@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -55,6 +56,8 @@ type Server struct {
 	srv     *httptest.Server
 	tlsCert *x509.Certificate // the HTTPS server's certificate; nil for plain HTTP
 
+	listener net.Listener // from WithListener; nil for 127.0.0.1:0
+
 	mu       sync.Mutex
 	routes   []*route
 	received []*Received
@@ -74,12 +77,17 @@ func WithMchID(id string) Option { return func(s *Server) { s.MchID = id } }
 // WithClock makes the server read time from now, e.g. to test clock skew.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
+// WithListener makes the server accept on l instead of a new listener on
+// 127.0.0.1 with a free port; Close closes it.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
 // NewServer starts a plain HTTP server on 127.0.0.1. Close it when done.
 // APIv2 calls that need the merchant certificate (security) need
 // NewTLSServer.
 func NewServer(opts ...Option) *Server {
 	s := mustNewServer(opts)
-	s.srv = httptest.NewServer(s)
+	s.srv = s.unstarted()
+	s.srv.Start()
 	s.URL = s.srv.URL + "/"
 	return s
 }
@@ -98,7 +106,7 @@ func NewTLSServer(opts ...Option) *Server {
 	s.tlsCert = cert.Leaf
 	pool := x509.NewCertPool()
 	pool.AddCert(s.Merchant.Cert)
-	s.srv = httptest.NewUnstartedServer(s)
+	s.srv = s.unstarted()
 	s.srv.TLS = &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		ClientAuth:   tls.VerifyClientCertIfGiven,
@@ -108,6 +116,17 @@ func NewTLSServer(opts ...Option) *Server {
 	s.srv.StartTLS()
 	s.URL = s.srv.URL + "/"
 	return s
+}
+
+// unstarted returns the httptest server, on the listener of WithListener
+// when there is one.
+func (s *Server) unstarted() *httptest.Server {
+	hs := httptest.NewUnstartedServer(s)
+	if s.listener != nil {
+		hs.Listener.Close()
+		hs.Listener = s.listener
+	}
+	return hs
 }
 
 func mustNewServer(opts []Option) *Server {
