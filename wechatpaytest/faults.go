@@ -194,17 +194,7 @@ func (f faults) wait(ctx context.Context) bool {
 			d += x.delay
 		}
 	}
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return d <= 0 || sleepContext(ctx, d) == nil
 }
 
 // replace swaps ans for the error answer of a status fault.
