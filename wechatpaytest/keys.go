@@ -20,9 +20,9 @@ import (
 // Identity is a key pair with its self-signed certificate and the serial
 // WeChat Pay would name it by.
 type Identity struct {
-	Key    *rsa.PrivateKey
-	Cert   *x509.Certificate
-	Serial string // uppercase hex of the certificate serial number
+	Key    *rsa.PrivateKey   // the RSA-2048 private key
+	Cert   *x509.Certificate // the self-signed certificate of Key
+	Serial string            // uppercase hex of the certificate serial number
 }
 
 // KeyPEM returns the private key as PKCS#8 PEM.

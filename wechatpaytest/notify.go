@@ -62,10 +62,11 @@ type Attempt struct {
 
 // Delivery is what Notify sent and how the merchant took it.
 type Delivery struct {
-	// Header and Body are the notification as sent (the last attempt's
-	// signature; each attempt is signed afresh).
+	// Header is the notification's headers as last sent (each attempt is
+	// signed afresh).
 	Header http.Header
-	Body   []byte
+	// Body is the notification's body as last sent.
+	Body []byte
 	// Plaintext is the content encrypted in the notification: the APIv3
 	// resource JSON, or the APIv2 req_info XML; nil when nothing is
 	// encrypted.

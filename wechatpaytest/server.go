@@ -227,11 +227,14 @@ func (s *Server) answerKey() (*rsa.PrivateKey, string) {
 
 // Received is a request the server got.
 type Received struct {
+	// Method is the HTTP method.
 	Method string
 	// Target is the request target exactly as received (path and query).
 	Target string
+	// Header holds the request headers.
 	Header http.Header
-	Body   []byte
+	// Body is the request body as received.
+	Body []byte
 	// Route is the matched template, or "" when none matched.
 	Route string
 	// Status is the status code answered; 0 when the connection was cut

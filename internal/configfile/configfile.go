@@ -27,21 +27,21 @@ import (
 
 // File is the configuration file's content.
 type File struct {
-	MchID      string            `json:"mchid,omitempty"`
-	Serial     string            `json:"serial,omitempty"`
-	PrivateKey string            `json:"private_key,omitempty"`
-	Certs      map[string]string `json:"certs,omitempty"`
-	Secret     string            `json:"secret,omitempty"`
-	APIv3Key   string            `json:"apiv3_key,omitempty"`
-	Merchant   *Merchant         `json:"merchant,omitempty"`
-	BaseURL    string            `json:"base_url,omitempty"`
+	MchID      string            `json:"mchid,omitempty"`       // merchant ID (商户号)
+	Serial     string            `json:"serial,omitempty"`      // merchant API certificate serial
+	PrivateKey string            `json:"private_key,omitempty"` // merchant API private key: path, file://path or PEM text
+	Certs      map[string]string `json:"certs,omitempty"`       // platform certificate serial or PUB_KEY_ID_… → path or PEM text
+	Secret     string            `json:"secret,omitempty"`      // APIv2 key
+	APIv3Key   string            `json:"apiv3_key,omitempty"`   // APIv3 key
+	Merchant   *Merchant         `json:"merchant,omitempty"`    // merchant TLS certificate, for APIv2 security calls
+	BaseURL    string            `json:"base_url,omitempty"`    // where calls go; WeChat Pay's API domain when empty
 }
 
 // Merchant names the merchant API certificate and key files, for APIv2
 // calls over mutual TLS.
 type Merchant struct {
-	Cert string `json:"cert"`
-	Key  string `json:"key"`
+	Cert string `json:"cert"` // apiclient_cert.pem: path or PEM text
+	Key  string `json:"key"`  // apiclient_key.pem: path or PEM text
 }
 
 // Load reads the file at path and turns it into a wechatpay.Config.
