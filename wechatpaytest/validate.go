@@ -1,10 +1,14 @@
 package wechatpaytest
 
 import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/wechatpay-go/wechatpay/internal/catalog"
 )
@@ -74,6 +78,39 @@ func checkRequired(r *Request, e *catalog.Entry) *Answer {
 			if field := missingPart(r, n.Children); field != "" {
 				return paramError(field, "body", fmt.Sprintf("缺少必填参数 %s (%s is required)", field, field))
 			}
+		}
+	}
+	return checkDigest(r)
+}
+
+// checkDigest checks that an upload's file matches the digest it declares:
+// the meta's sha256 (APIv3), or media_hash, an MD5 (APIv2).
+func checkDigest(r *Request) *Answer {
+	if r.Parts == nil {
+		return nil
+	}
+	var file *Part
+	for i := range r.Parts {
+		if r.Parts[i].Filename != "" {
+			file = &r.Parts[i]
+		}
+	}
+	if file == nil {
+		return nil
+	}
+	if r.Protocol == "v2" {
+		if want := r.Fields["media_hash"]; want != "" {
+			if sum := md5.Sum(file.Data); !strings.EqualFold(hex.EncodeToString(sum[:]), want) {
+				return paramErrorV2("media_hash")
+			}
+		}
+		return nil
+	}
+	var meta map[string]any
+	if p := r.Part("meta"); p != nil && json.Unmarshal(p.Data, &meta) == nil {
+		want, _ := meta["sha256"].(string)
+		if sum := sha256.Sum256(file.Data); want != "" && !strings.EqualFold(hex.EncodeToString(sum[:]), want) {
+			return paramError("/meta/sha256", "body", "文件摘要与 meta.sha256 不符 (the file does not match meta.sha256)")
 		}
 	}
 	return nil
