@@ -205,3 +205,28 @@ func receivedCount(srv *wechatpaytest.Server, route string, want int) int {
 	}
 	return srv.Count(route)
 }
+
+// Over TLS too, a cut connection is a TransportError that may have been
+// sent, and is not re-sent.
+func TestFaultsOverTLS(t *testing.T) {
+	for _, f := range []wechatpaytest.Fault{wechatpaytest.ResetBeforeHeaders(), wechatpaytest.ResetAfterHeaders(), wechatpaytest.TruncatedBody()} {
+		before := goroutines()
+		srv := wechatpaytest.NewTLSServer()
+		c, err := wechatpay.New(srv.Config())
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Fault("GET v3/certificates", f.Once())
+		_, err = c.Chain("v3/certificates").Get()
+		var te *wechatpay.TransportError
+		if !errors.As(err, &te) || !te.Sent || te.Op != "read" {
+			t.Fatalf("want a read *TransportError with Sent true, got %T: %v", err, err)
+		}
+		if n := receivedCount(srv, "GET v3/certificates", 1); n != 1 {
+			t.Fatalf("received %d, want 1", n)
+		}
+		c.Close()
+		srv.Close()
+		checkGoroutines(t, before)
+	}
+}
