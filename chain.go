@@ -410,7 +410,15 @@ func expand(template string, vars map[string]any) (string, error) {
 	if len(names) == 0 {
 		return template, nil
 	}
-	out, err := stduritemplate.Expand(template, stduritemplate.Substitutions(vars))
+	subs := make(stduritemplate.Substitutions, len(vars))
+	for k, v := range vars {
+		// Numbers read from JSON are float64: write 9856000, not 9.856e+06.
+		if s, err := formatter.Stringify(v); err == nil {
+			v = s
+		}
+		subs[k] = v
+	}
+	out, err := stduritemplate.Expand(template, subs)
 	if err != nil {
 		return "", &OptionError{Option: "path", Problem: fmt.Sprintf("template %q: %v", template, err)}
 	}

@@ -71,6 +71,8 @@ func TestExpand(t *testing.T) {
 		{"v2/secapi/mch/{addinstitutionsub}", map[string]any{"addinstitutionsub": "addInstitutionsub"}, "v2/secapi/mch/addInstitutionsub", ""},
 		{"v3/applyment4sub/applyment/{empty}", nil, "v3/applyment4sub/applyment/", ""},
 		{"v3/stock/{stock_id}", map[string]any{"stock_id": 9856000}, "v3/stock/9856000", ""},
+		{"v3/stock/{stock_id}", map[string]any{"stock_id": float64(9856000)}, "v3/stock/9856000", ""},
+		{"v3/x{?ids*}", map[string]any{"ids": []string{"a", "b c"}}, "v3/x?ids=a&ids=b%20c", ""},
 	}
 	for _, c := range cases {
 		got, err := expand(c.tmpl, c.vars)

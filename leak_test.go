@@ -7,33 +7,45 @@ import (
 	"time"
 )
 
-// ourGoroutines returns the stacks of goroutines running this module's
-// non-test code.
-func ourGoroutines() []string {
+// goroutines returns the stacks of the running goroutines, by header line
+// ("goroutine 42 [running]:" without the state).
+func goroutines() map[string]string {
 	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var ours []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "github.com/wechatpay-go/wechatpay.") && !strings.Contains(g, "wechatpay_test.") &&
-			!strings.Contains(g, "wechatpaytest.") && !strings.Contains(g, "testing.tRunner") {
-			ours = append(ours, g)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
 		}
+		buf = make([]byte, 2*len(buf))
 	}
-	return ours
+	out := map[string]string{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		head, _, _ := strings.Cut(g, " [")
+		out[head] = g
+	}
+	return out
 }
 
-// checkNoGoroutinesLeft fails when goroutines of the SDK outlive the test.
-func checkNoGoroutinesLeft(t *testing.T) {
+// checkGoroutines fails t when goroutines started since before are still
+// running after a grace period, other than the test framework's own.
+func checkGoroutines(t *testing.T, before map[string]string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		left := ourGoroutines()
-		if len(left) == 0 {
-			return
+	var leaked []string
+	for deadline := time.Now().Add(3 * time.Second); ; {
+		leaked = leaked[:0]
+		for id, stack := range goroutines() {
+			if _, old := before[id]; old || strings.Contains(stack, "testing.tRunner") || strings.Contains(stack, "testing.(*T).Run") {
+				continue
+			}
+			leaked = append(leaked, stack)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines left behind:\n%s", len(left), strings.Join(left, "\n\n"))
+		if len(leaked) == 0 || time.Now().After(deadline) {
+			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if len(leaked) > 0 {
+		t.Fatalf("%d goroutine(s) left behind:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
 	}
 }

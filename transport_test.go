@@ -20,10 +20,10 @@ import (
 )
 
 func TestTimeoutsAndCancel(t *testing.T) {
+	before := goroutines()
 	srv := wechatpaytest.NewServer()
 	defer srv.Close()
 	release := make(chan struct{})
-	defer close(release)
 	srv.HandleFunc("POST", "v3/slow", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
 		select {
 		case <-release:
@@ -89,7 +89,9 @@ func TestTimeoutsAndCancel(t *testing.T) {
 		t.Logf("%d answered", got)
 	}
 	c.Close()
-	checkNoGoroutinesLeft(t)
+	close(release)
+	srv.Close()
+	checkGoroutines(t, before)
 }
 
 func TestConnectErrorsAreNotSent(t *testing.T) {
@@ -265,6 +267,7 @@ func TestMutualTLS(t *testing.T) {
 	cfg.TLSConfig = &tls.Config{RootCAs: roots}
 	xml := wechatpay.M{"mch_id": srv.MchID, "out_refund_no": "1"}
 
+	cfg.Merchant = nil
 	noCert, _ := wechatpay.New(cfg)
 	defer noCert.Close()
 	_, err := noCert.Chain("v2/secapi/pay/refund").Post(wechatpay.M{"security": true, "xml": xml})

@@ -112,7 +112,7 @@ func TestV2Answers(t *testing.T) {
 	xml := wechatpay.M{"xml": wechatpay.M{"mch_id": srv.MchID}}
 	answer := func(a *wechatpaytest.Answer) {
 		srv.HandleFunc("POST", "v2/pay/micropay", func(r *wechatpaytest.Request) *wechatpaytest.Answer { return a })
-		srv.HandleFunc("POST", "v2/mmpaymkttransfers/sendredpack", func(r *wechatpaytest.Request) *wechatpaytest.Answer { return a })
+		srv.HandleFunc("POST", "v2/mchrisk/setmchriskcallback", func(r *wechatpaytest.Request) *wechatpaytest.Answer { return a })
 	}
 
 	answer(&wechatpaytest.Answer{Fields: map[string]string{"return_code": "FAIL", "return_msg": "签名错误"}, Unsigned: true})
@@ -139,7 +139,7 @@ func TestV2Answers(t *testing.T) {
 	if !errors.Is(err, wechatpay.ErrMissingSign) {
 		t.Fatal(err)
 	}
-	res, err := c.Chain("v2/mmpaymkttransfers/sendredpack").Post(xml)
+	res, err := c.Chain("v2/mchrisk/setmchriskcallback").Post(xml)
 	if err != nil || res.Get("send_listid").String() != "1" {
 		t.Fatal(err)
 	}

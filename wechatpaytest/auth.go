@@ -66,7 +66,7 @@ func (s *Server) authenticateV3(r *Request) *Answer {
 	if err != nil {
 		return fail("signature is not base64")
 	}
-	msg := r.Method + "\n" + r.RequestURI + "\n" + p["timestamp"] + "\n" + p["nonce_str"] + "\n" + string(r.Body) + "\n"
+	msg := r.Method + "\n" + r.RequestURI + "\n" + p["timestamp"] + "\n" + p["nonce_str"] + "\n" + string(r.signedBody()) + "\n"
 	digest := sha256.Sum256([]byte(msg))
 	if rsa.VerifyPKCS1v15(&s.Merchant.Key.PublicKey, stdcrypto.SHA256, digest[:], sig) != nil {
 		return fail("signature does not verify")
@@ -91,12 +91,20 @@ func signV3Answer(key *rsa.PrivateKey, serial string, now time.Time, body []byte
 // authenticateV2 parses an APIv2 request's fields and checks mch_id and
 // sign. It returns the FAIL answer WeChat Pay gives, or nil.
 func (s *Server) authenticateV2(r *Request) *Answer {
-	if r.Method == http.MethodGet {
+	switch {
+	case r.Method == http.MethodGet:
 		r.Fields = map[string]string{}
 		for k, v := range r.URL.Query() {
 			r.Fields[k] = v[0]
 		}
-	} else {
+	case r.Parts != nil: // an upload: the fields are the parts but the file
+		r.Fields = map[string]string{}
+		for _, p := range r.Parts {
+			if p.Filename == "" {
+				r.Fields[p.Name] = string(p.Data)
+			}
+		}
+	default:
 		f, err := decodeXML(r.Body)
 		if err != nil {
 			return FailV2("XML格式错误: " + err.Error())
@@ -204,18 +212,21 @@ func decodeXML(b []byte) (map[string]string, error) {
 
 // encodeXML writes fields as <xml>, keys sorted, values in CDATA as WeChat
 // Pay does.
-func encodeXML(fields map[string]string) []byte {
+func encodeXML(fields map[string]string) []byte { return encodeXMLRoot("xml", fields) }
+
+// encodeXMLRoot writes fields under the root element root.
+func encodeXMLRoot(root string, fields map[string]string) []byte {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var b bytes.Buffer
-	b.WriteString("<xml>")
+	b.WriteString("<" + root + ">")
 	for _, k := range keys {
 		v := strings.ReplaceAll(fields[k], "]]>", "]]]]><![CDATA[>")
 		b.WriteString("<" + k + "><![CDATA[" + v + "]]></" + k + ">")
 	}
-	b.WriteString("</xml>")
+	b.WriteString("</" + root + ">")
 	return b.Bytes()
 }

@@ -1,13 +1,17 @@
 package wechatpaytest
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -16,9 +20,9 @@ import (
 // Identity is a key pair with its self-signed certificate and the serial
 // WeChat Pay would name it by.
 type Identity struct {
-	Key    *rsa.PrivateKey
-	Cert   *x509.Certificate
-	Serial string // uppercase hex of the certificate serial number
+	Key    *rsa.PrivateKey   // the RSA-2048 private key
+	Cert   *x509.Certificate // the self-signed certificate of Key
+	Serial string            // uppercase hex of the certificate serial number
 }
 
 // KeyPEM returns the private key as PKCS#8 PEM.
@@ -87,4 +91,34 @@ var sharedKeys = sync.OnceValues(func() ([3]*rsa.PrivateKey, error) {
 		keys[i] = k
 	}
 	return keys, nil
+})
+
+// serverCertificate is the TLS servers' certificate for 127.0.0.1 and
+// localhost: a self-signed ECDSA P-256 one, made once per process.
+var serverCertificate = sync.OnceValues(func() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(time.Now().UnixNano()),
+		Subject:               pkix.Name{CommonName: "wechatpaytest", Organization: []string{"wechatpaytest"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().AddDate(1, 0, 0),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{"localhost"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 })

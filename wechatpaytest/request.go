@@ -1,6 +1,8 @@
 package wechatpaytest
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 )
 
@@ -15,9 +17,42 @@ type Request struct {
 	Route string
 	// Vars holds the decoded values of the template's {name} segments.
 	Vars map[string]string
-	// Fields holds an APIv2 request's fields (from the XML body, or the
-	// query of a GET).
+	// Fields holds an APIv2 request's fields (from the XML body, the query
+	// of a GET, or the non-file parts of a multipart upload).
 	Fields map[string]string
+	// Parts holds the parts of a multipart/form-data body (uploads), in
+	// order; nil for other bodies.
+	Parts []Part
+}
+
+// Part is one part of a multipart/form-data body.
+type Part struct {
+	// Name is the form field name: "meta" and "file" for APIv3 uploads.
+	Name string
+	// Filename is the file name of a file part, "" for a field.
+	Filename string
+	// ContentType is the part's Content-Type, if given.
+	ContentType string
+	// Data is the part's content.
+	Data []byte
+}
+
+// Part returns the part named name, or nil.
+func (r *Request) Part(name string) *Part {
+	for i := range r.Parts {
+		if r.Parts[i].Name == name {
+			return &r.Parts[i]
+		}
+	}
+	return nil
+}
+
+// DecodeJSON decodes an APIv3 request body into v, keeping numbers exact
+// (json.Number) when v is an interface.
+func (r *Request) DecodeJSON(v any) error {
+	d := json.NewDecoder(bytes.NewReader(r.Body))
+	d.UseNumber()
+	return d.Decode(v)
 }
 
 func (r *Request) signType() string {
@@ -43,6 +78,10 @@ type Answer struct {
 	// Unsigned leaves the answer unsigned (no Wechatpay-* headers for
 	// APIv3, no sign field for APIv2), as WeChat Pay does for downloads.
 	Unsigned bool
+	// SignedBody, when not nil, is what the APIv3 signature covers instead
+	// of the body, as for overseas statements, signed over
+	// {"sha1":"<Wechatpay-Statement-Sha1>"}.
+	SignedBody []byte
 }
 
 // JSON returns an APIv3 answer with a JSON body.

@@ -3,14 +3,13 @@ package wechatpaytest
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/json"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
-	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -53,16 +52,20 @@ type Server struct {
 	// Secret is the APIv2 key; APIv3Key the APIv3 key.
 	Secret, APIv3Key string
 
-	mode Mode
-	srv  *httptest.Server
+	mode    Mode
+	srv     *httptest.Server
+	tlsCert *x509.Certificate // the HTTPS server's certificate; nil for plain HTTP
+
+	listener net.Listener // from WithListener; nil for 127.0.0.1:0
 
 	mu       sync.Mutex
 	routes   []*route
-	received []Received
+	received []*Received
+	faults   []*armedFault
 	now      func() time.Time
 }
 
-// Option configures NewServer.
+// Option configures NewServer and NewTLSServer.
 type Option func(*Server)
 
 // WithMode sets how the server signs its answers and what Config trusts.
@@ -74,14 +77,63 @@ func WithMchID(id string) Option { return func(s *Server) { s.MchID = id } }
 // WithClock makes the server read time from now, e.g. to test clock skew.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
-// NewServer starts a server on 127.0.0.1. Close it when done.
+// WithListener makes the server accept on l instead of a new listener on
+// 127.0.0.1 with a free port; Close closes it.
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
+// NewServer starts a plain HTTP server on 127.0.0.1. Close it when done.
+// APIv2 calls that need the merchant certificate (security) need
+// NewTLSServer.
 func NewServer(opts ...Option) *Server {
+	s := mustNewServer(opts)
+	s.srv = s.unstarted()
+	s.srv.Start()
+	s.URL = s.srv.URL + "/"
+	return s
+}
+
+// NewTLSServer starts an HTTPS server on 127.0.0.1 with a self-signed
+// certificate that the Config it hands out trusts. It asks every client for
+// a certificate without requiring one, and answers the APIv2 endpoints that
+// need the merchant certificate (security) only when the merchant API
+// certificate was presented, as WeChat Pay's mutual TLS does.
+func NewTLSServer(opts ...Option) *Server {
+	s := mustNewServer(opts)
+	cert, err := serverCertificate()
+	if err != nil {
+		panic("wechatpaytest: " + err.Error())
+	}
+	s.tlsCert = cert.Leaf
+	pool := x509.NewCertPool()
+	pool.AddCert(s.Merchant.Cert)
+	s.srv = s.unstarted()
+	s.srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.VerifyClientCertIfGiven,
+		ClientCAs:    pool,
+		MinVersion:   tls.VersionTLS12,
+	}
+	s.srv.StartTLS()
+	s.URL = s.srv.URL + "/"
+	return s
+}
+
+// unstarted returns the httptest server, on the listener of WithListener
+// when there is one.
+func (s *Server) unstarted() *httptest.Server {
+	hs := httptest.NewUnstartedServer(s)
+	if s.listener != nil {
+		hs.Listener.Close()
+		hs.Listener = s.listener
+	}
+	return hs
+}
+
+func mustNewServer(opts []Option) *Server {
 	s, err := newServer(opts)
 	if err != nil {
 		panic("wechatpaytest: " + err.Error())
 	}
-	s.srv = httptest.NewServer(s)
-	s.URL = s.srv.URL + "/"
 	return s
 }
 
@@ -108,16 +160,20 @@ func newServer(opts []Option) (*Server, error) {
 	return s, nil
 }
 
-// Close shuts the server down.
+// Close shuts the server down, waiting for the requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
 // CloseClientConnections closes the connections clients hold to the
 // server, as a server closing idle keep-alive connections does.
 func (s *Server) CloseClientConnections() { s.srv.CloseClientConnections() }
 
+// Mode returns how the server signs its answers.
+func (s *Server) Mode() Mode { return s.mode }
+
 // Config returns a client Config for this server in its Mode: merchant
 // identity, the keys that verify the server's answers, the APIv2 and APIv3
-// keys, and the base URL.
+// keys, the merchant TLS certificate, and the base URL (trusting the
+// server's certificate when it is a TLS server).
 func (s *Server) Config() wechatpay.Config { return s.ConfigFor(s.mode) }
 
 // ConfigFor returns a client Config trusting the keys of mode m.
@@ -129,15 +185,40 @@ func (s *Server) ConfigFor(m Mode) wechatpay.Config {
 	if m == PublicKeyMode || m == BothModes {
 		certs[s.PublicKeyID] = &s.PublicKey.Key.PublicKey
 	}
-	return wechatpay.Config{
+	cfg := wechatpay.Config{
 		MchID:      s.MchID,
 		Serial:     s.Merchant.Serial,
 		PrivateKey: s.Merchant.Key,
 		Certs:      certs,
 		Secret:     crypto.NewSecret(s.Secret),
 		APIv3Key:   crypto.NewSecret(s.APIv3Key),
+		Merchant:   &wechatpay.MerchantCert{Cert: s.Merchant.CertPEM(), Key: s.Merchant.KeyPEM()},
 		BaseURL:    s.URL,
 	}
+	if s.tlsCert != nil {
+		cfg.TLSConfig = &tls.Config{RootCAs: s.CertPool()}
+	}
+	return cfg
+}
+
+// CertPool returns a pool holding the HTTPS server's certificate, or nil
+// for a plain HTTP server.
+func (s *Server) CertPool() *x509.CertPool {
+	if s.tlsCert == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(s.tlsCert)
+	return pool
+}
+
+// TLSCertificatePEM returns the HTTPS server's certificate as PEM, or nil
+// for a plain HTTP server.
+func (s *Server) TLSCertificatePEM() []byte {
+	if s.tlsCert == nil {
+		return nil
+	}
+	return (&Identity{Cert: s.tlsCert}).CertPEM()
 }
 
 // answerKey returns the key answers are signed with and the serial they name.
@@ -150,14 +231,18 @@ func (s *Server) answerKey() (*rsa.PrivateKey, string) {
 
 // Received is a request the server got.
 type Received struct {
+	// Method is the HTTP method.
 	Method string
 	// Target is the request target exactly as received (path and query).
 	Target string
+	// Header holds the request headers.
 	Header http.Header
-	Body   []byte
+	// Body is the request body as received.
+	Body []byte
 	// Route is the matched template, or "" when none matched.
 	Route string
-	// Status is the status code answered.
+	// Status is the status code answered; 0 when the connection was cut
+	// before an answer (a fault).
 	Status int
 }
 
@@ -165,7 +250,24 @@ type Received struct {
 func (s *Server) Received() []Received {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Received(nil), s.received...)
+	out := make([]Received, len(s.received))
+	for i, r := range s.received {
+		out[i] = *r
+	}
+	return out
+}
+
+// Count returns how many requests were received for the route (a template
+// as in HandleFunc, optionally prefixed by a method: "POST v3/refund/domestic/refunds").
+func (s *Server) Count(route string) int {
+	method, template := splitRoute(route)
+	n := 0
+	for _, r := range s.Received() {
+		if r.Route == template && (method == "" || method == r.Method) {
+			n++
+		}
+	}
+	return n
 }
 
 // Reset forgets the received requests.
@@ -175,150 +277,18 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 }
 
-// ServeHTTP answers one request: route, authenticate, handle, sign.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	rt, vars := s.match(r.Method, r.URL.EscapedPath())
-	req := &Request{Request: r, Body: body, Vars: vars}
-	var ans *Answer
-	switch {
-	case rt == nil:
-		ans = ErrorJSON(http.StatusNotFound, "RESOURCE_NOT_EXISTS", fmt.Sprintf("no such endpoint: %s %s", r.Method, r.URL.Path))
-	default:
-		req.Route, req.Protocol = rt.template, rt.protocol
-		if rt.protocol == "v2" {
-			ans = s.authenticateV2(req)
-		} else {
-			ans = s.authenticateV3(req)
-		}
-		if ans == nil {
-			ans = rt.handler(req)
-		}
-		if ans == nil {
-			ans = &Answer{Status: http.StatusNoContent}
-		}
-	}
-	status := s.write(w, req, ans)
+// record notes a request as received and returns a function that sets the
+// status it was answered with.
+func (s *Server) record(rv Received) func(status int) {
+	p := &rv
 	s.mu.Lock()
-	s.received = append(s.received, Received{Method: r.Method, Target: r.RequestURI, Header: r.Header.Clone(), Body: body, Route: req.Route, Status: status})
+	s.received = append(s.received, p)
 	s.mu.Unlock()
-}
-
-// write signs ans and sends it, returning the status.
-func (s *Server) write(w http.ResponseWriter, req *Request, ans *Answer) int {
-	status := ans.Status
-	if status == 0 {
-		status = http.StatusOK
+	return func(status int) {
+		s.mu.Lock()
+		p.Status = status
+		s.mu.Unlock()
 	}
-	body := ans.Body
-	h := w.Header()
-	for k, vs := range ans.Header {
-		h[k] = vs
-	}
-	switch {
-	case req.Protocol == "v2" && body == nil && ans.Fields != nil:
-		fields := ans.Fields
-		if !ans.Unsigned {
-			fields = signV2(fields, req.signType(), s.Secret)
-		}
-		body = encodeXML(fields)
-		setDefault(h, "Content-Type", "text/xml; charset=utf-8")
-	case body == nil && ans.JSON != nil:
-		body, _ = json.Marshal(ans.JSON)
-		setDefault(h, "Content-Type", "application/json; charset=utf-8")
-	}
-	setDefault(h, "Request-ID", randomString(32))
-	if req.Protocol != "v2" && !ans.Unsigned {
-		key, serial := s.answerKey()
-		for k, v := range signV3Answer(key, serial, s.now(), body) {
-			setDefault(h, k, v)
-		}
-	}
-	w.WriteHeader(status)
-	w.Write(body)
-	return status
-}
-
-func setDefault(h http.Header, k, v string) {
-	if h.Get(k) == "" {
-		h.Set(k, v)
-	}
-}
-
-// route is a registered endpoint.
-type route struct {
-	method   string
-	template string   // as registered, e.g. "v3/pay/transactions/id/{transaction_id}"
-	protocol string   // "v2" or "v3"
-	segments []string // of the path on the wire, e.g. ["v3","pay","transactions","id","{transaction_id}"]
-	handler  HandlerFunc
-}
-
-// HandlerFunc answers a request that passed authentication.
-type HandlerFunc func(*Request) *Answer
-
-// HandleFunc registers h for method and template. The template is written as
-// in the client's chain: "v3/pay/transactions/id/{transaction_id}" or
-// "v2/pay/micropay"; a {name} segment matches any one segment, and its
-// decoded value is in Request.Vars. A later registration of the same method
-// and template replaces the earlier one.
-func (s *Server) HandleFunc(method, template string, h HandlerFunc) {
-	rt := &route{method: strings.ToUpper(method), template: template, protocol: "v3", handler: h}
-	wire := template
-	if len(wire) >= 3 && strings.EqualFold(wire[:3], "v2/") {
-		rt.protocol, wire = "v2", wire[3:]
-	}
-	rt.segments = strings.Split(strings.TrimPrefix(wire, "/"), "/")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, old := range s.routes {
-		if old.method == rt.method && old.template == rt.template {
-			s.routes[i] = rt
-			return
-		}
-	}
-	s.routes = append(s.routes, rt)
-}
-
-// match finds the route for a method and escaped path; literal segments win
-// over variables.
-func (s *Server) match(method, escapedPath string) (*route, map[string]string) {
-	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var best *route
-	var bestVars map[string]string
-	bestScore := -1
-	for _, rt := range s.routes {
-		if rt.method != method || len(rt.segments) != len(parts) {
-			continue
-		}
-		vars, score, ok := map[string]string{}, 0, true
-		for i, seg := range rt.segments {
-			if len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}' {
-				v, err := url.PathUnescape(parts[i])
-				if err != nil {
-					ok = false
-					break
-				}
-				vars[seg[1:len(seg)-1]] = v
-				continue
-			}
-			if seg != parts[i] {
-				ok = false
-				break
-			}
-			score++
-		}
-		if ok && score > bestScore {
-			best, bestVars, bestScore = rt, vars, score
-		}
-	}
-	return best, bestVars
 }
 
 const alphanum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

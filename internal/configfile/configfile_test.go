@@ -1,0 +1,95 @@
+package configfile_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/internal/configfile"
+	"github.com/wechatpay-go/wechatpay/wechatpaytest"
+)
+
+func write(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A config naming its keys by relative path, file:// URL and PEM text
+// gives a client that the server accepts, over APIv3 and APIv2.
+func TestLoad(t *testing.T) {
+	srv := wechatpaytest.NewServer(wechatpaytest.WithMode(wechatpaytest.BothModes))
+	defer srv.Close()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "keys", "apiclient_key.pem"), string(srv.Merchant.KeyPEM()))
+	write(t, filepath.Join(dir, "keys", "apiclient_cert.pem"), string(srv.Merchant.CertPEM()))
+	write(t, filepath.Join(dir, "platform.pem"), string(srv.Platform.CertPEM()))
+	f := &configfile.File{
+		MchID: srv.MchID, Serial: srv.Merchant.Serial, PrivateKey: "file://keys/apiclient_key.pem",
+		Certs: map[string]string{
+			srv.Platform.Serial: filepath.Join(dir, "platform.pem"),   // absolute
+			srv.PublicKeyID:     string(srv.PublicKey.PublicKeyPEM()), // PEM text
+		},
+		Secret: srv.Secret, APIv3Key: srv.APIv3Key,
+		Merchant: &configfile.Merchant{Cert: "keys/apiclient_cert.pem", Key: "keys/apiclient_key.pem"},
+		BaseURL:  srv.URL,
+	}
+	path := filepath.Join(dir, "wxpay.json")
+	if err := configfile.Write(path, f); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := configfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := wechatpay.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Chain("v3/certificates").Get(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Chain("v2/pay/orderquery").Post(wechatpay.M{"xml": wechatpay.M{"appid": "wx1", "mch_id": srv.MchID, "transaction_id": "1", "out_trade_no": "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Merchant == nil || cfg.APIv3Key.Len() != 32 {
+		t.Fatalf("%v", cfg)
+	}
+}
+
+// Fields the calls do not need may be absent: an APIv2-only config.
+func TestLoadPartial(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.json")
+	write(t, path, `{"mchid": "1900000109", "secret": "`+strings.Repeat("k", 32)+`"}`)
+	cfg, err := configfile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wechatpay.New(cfg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, tc := range map[string]struct{ data, want string }{
+		"unknown field": {`{"mchid": "1", "base_uri": "x"}`, `unknown field "base_uri"`},
+		"trailing data": {`{"mchid": "1"} {}`, "data after"},
+		"missing file":  {`{"private_key": "nope.pem"}`, "private_key"},
+		"missing cert":  {`{"certs": {"PUB_KEY_ID_1": "file://gone.pem"}}`, `certs["PUB_KEY_ID_1"]`},
+		"not JSON":      {`mchid=1`, "invalid character"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
+		write(t, path, tc.data)
+		if _, err := configfile.Load(path); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: want an error about %q, got %v", name, tc.want, err)
+		}
+	}
+}
