@@ -68,8 +68,8 @@ type Delivery struct {
 	// Body is the notification's body as last sent.
 	Body []byte
 	// Plaintext is the content encrypted in the notification: the APIv3
-	// resource JSON, or the APIv2 req_info XML; nil when nothing is
-	// encrypted.
+	// resource JSON, the APIv2 req_info XML, or the XML of an APIv2
+	// event_ciphertext; nil when nothing is encrypted.
 	Plaintext []byte
 	// Attempts are the deliveries made, oldest first.
 	Attempts []Attempt
@@ -347,6 +347,20 @@ func (s *Server) buildV2Notification(e *catalog.Entry, n Notification) (http.Hea
 		switch {
 		case c.Name == "sign":
 			signed = true
+		case c.Encrypted == "by-aes-gcm" && (n.Fields == nil || fields[c.Name] == ""):
+			// An event notification's event_ciphertext: XML under the
+			// APIv3 key, with event_nonce and event_associated_data.
+			info := map[string]string{}
+			for k, v := range b.object(c.Children) {
+				info[k] = scalarString(v)
+			}
+			plaintext = encodeXMLRoot("xml", info)
+			fields["event_nonce"] = randomString(12)
+			ct, err := sealAESGCM([]byte(s.APIv3Key), []byte(fields["event_nonce"]), plaintext, []byte(fields["event_associated_data"]))
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			fields[c.Name] = ct
 		case c.Encrypted == "by-aes-ecb" && (n.Fields == nil || fields[c.Name] == ""):
 			info := n.ReqInfo
 			if info == nil {
@@ -365,7 +379,22 @@ func (s *Server) buildV2Notification(e *catalog.Entry, n Notification) (http.Hea
 	}
 	delete(fields, "sign")
 	if signed {
-		fields = signV2(fields, "MD5", s.Secret)
+		// The hash is the one the notification names: sign_type, or
+		// algorithm in event notifications; MD5 otherwise.
+		signType := "MD5"
+		for _, k := range []string{"sign_type", "algorithm"} {
+			t, ok := fields[k]
+			if !ok {
+				continue
+			}
+			if t != "MD5" && t != "HMAC-SHA256" {
+				fields[k] = "MD5" // a generated value that names no hash
+				t = "MD5"
+			}
+			signType = t
+			break
+		}
+		fields = signV2(fields, signType, s.Secret)
 	}
 	h := http.Header{"Content-Type": {"text/xml"}, "Request-Id": {randomString(32)}}
 	return h, encodeXML(fields), plaintext, nil

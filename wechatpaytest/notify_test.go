@@ -229,7 +229,11 @@ func newV2Merchant(t *testing.T, srv *wechatpaytest.Server, ack func(n int) stri
 			for k, v := range f {
 				pairs = append(pairs, formatter.Pair{Key: k, Value: v})
 			}
-			want, _ := crypto.HashSign(crypto.SignTypeMD5, []byte(formatter.QueryStringLike(formatter.KsortPairs(pairs))), []byte(srv.Secret))
+			signType := crypto.SignTypeMD5
+			if t := f["sign_type"] + f["algorithm"]; t != "" {
+				signType = t
+			}
+			want, _ := crypto.HashSign(signType, []byte(formatter.QueryStringLike(formatter.KsortPairs(pairs))), []byte(srv.Secret))
 			if want != sign {
 				t.Errorf("APIv2 notification sign %s, want %s", sign, want)
 			}
