@@ -1,6 +1,7 @@
 // Command wxpay is the WeChat Pay (微信支付) command line of this SDK.
 //
 //	wxpay sandbox [--listen ADDR] [--config-out FILE] [--mode MODE]
+//	wxpay [-c FILE] notify [--v2] [-H 'Name: value']... [--body FILE|-]
 //
 // Every command that calls WeChat Pay reads its client configuration from
 // the file given with -c FILE (see internal/configfile for its format);
@@ -14,30 +15,78 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
+
+	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/internal/configfile"
 )
 
 // command is one subcommand: it parses its own flags from args and returns
 // the process exit code.
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	run     func(ctx context.Context, e *env, args []string) int
+}
+
+// env is what a command works with: the standard streams and the global
+// flags.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// config is the -c FILE given before the command, if any.
+	config string
+}
+
+// configPath is where the client configuration is read from: -c FILE, then
+// $WECHATPAY_CONFIG, then ./wechatpay.json.
+func (e *env) configPath() string {
+	if e.config != "" {
+		return e.config
+	}
+	if p := os.Getenv("WECHATPAY_CONFIG"); p != "" {
+		return p
+	}
+	return "wechatpay.json"
+}
+
+// loadConfig reads the client configuration.
+func (e *env) loadConfig() (wechatpay.Config, error) {
+	return configfile.Load(e.configPath())
 }
 
 // commands are the subcommands by name; add new ones here.
 var commands = map[string]command{
 	"sandbox": {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
+	"notify":  {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	os.Exit(code)
 }
 
-// run dispatches args to a subcommand.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// run reads the global flags, then dispatches to a subcommand.
+func run(ctx context.Context, args []string, e *env) int {
+	stderr := e.stderr
+	for len(args) > 0 {
+		switch a := args[0]; {
+		case a == "-c" || a == "--config" || a == "-config":
+			if len(args) < 2 {
+				fmt.Fprintln(stderr, "wxpay: -c needs a FILE")
+				return 2
+			}
+			e.config, args = args[1], args[2:]
+			continue
+		case strings.HasPrefix(a, "-c=") || strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
+			_, e.config, _ = strings.Cut(a, "=")
+			args = args[1:]
+			continue
+		}
+		break
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -51,11 +100,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	return cmd.run(ctx, args[1:], stdout, stderr)
+	return cmd.run(ctx, e, args[1:])
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: wxpay COMMAND [flags]\n\ncommands:")
+	fmt.Fprintln(w, "usage: wxpay [-c FILE] COMMAND [flags]\n\n-c FILE is the client configuration (default $WECHATPAY_CONFIG, then ./wechatpay.json).\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)

@@ -91,16 +91,16 @@ func TestSandbox(t *testing.T) {
 func TestUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	ctx := context.Background()
-	if code := run(ctx, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "sandbox") {
+	if code := run(ctx, nil, &env{stdout: &stdout, stderr: &stderr}); code != 2 || !strings.Contains(stderr.String(), "sandbox") {
 		t.Fatalf("no command: %d %s", code, stderr.String())
 	}
 	stderr.Reset()
-	if code := run(ctx, []string{"nope"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unknown command "nope"`) {
+	if code := run(ctx, []string{"nope"}, &env{stdout: &stdout, stderr: &stderr}); code != 2 || !strings.Contains(stderr.String(), `unknown command "nope"`) {
 		t.Fatalf("unknown command: %d %s", code, stderr.String())
 	}
 	for _, args := range [][]string{{"sandbox", "--mode", "x"}, {"sandbox", "extra"}, {"sandbox", "--listen", "256.0.0.1:0"}} {
 		stderr.Reset()
-		if code := run(ctx, args, &stdout, &stderr); code == 0 || stderr.Len() == 0 {
+		if code := run(ctx, args, &env{stdout: &stdout, stderr: &stderr}); code == 0 || stderr.Len() == 0 {
 			t.Errorf("%v: exit %d, stderr %q", args, code, stderr.String())
 		}
 	}
@@ -111,7 +111,9 @@ func TestSandboxInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr bytes.Buffer
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"sandbox", "--listen", "127.0.0.1:0"}, &stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"sandbox", "--listen", "127.0.0.1:0"}, &env{stdout: &stdout, stderr: &stderr})
+	}()
 	time.Sleep(50 * time.Millisecond)
 	cancel()
 	if code := <-done; code != 0 || !strings.Contains(stdout.String(), "stopped") {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,7 +15,8 @@ import (
 
 // runSandbox is `wxpay sandbox`: it serves a fake WeChat Pay until ctx ends
 // (SIGINT or SIGTERM).
-func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runSandbox(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.stdout, e.stderr
 	fs := flag.NewFlagSet("wxpay sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
