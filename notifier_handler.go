@@ -37,30 +37,27 @@ type answer struct {
 // WeChat Pay retries. With a ReplayGuard, a notification handled before is
 // answered 204 without calling fn.
 func (nf *Notifier) Handler(fn NotificationFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, tooBig, err := readNotificationBody(r.Body, nf.maxBody())
-		var a answer
-		switch {
-		case err != nil:
-			a = v3Fail(http.StatusBadRequest, "cannot read the body")
-		default:
-			a = nf.serveV3(r.Context(), r.Method, r.Header, body, tooBig, fn)
-		}
-		writeAnswer(w, a)
+	return nf.httpHandler(v3Fail, func(ctx context.Context, method string, h http.Header, body []byte, tooBig bool) answer {
+		return nf.serveV3(ctx, method, h, body, tooBig, fn)
 	})
 }
 
 // V2Handler returns an http.Handler for APIv2 notifications, answering
 // with V2Answer.
 func (nf *Notifier) V2Handler(fn V2NotificationFunc) http.Handler {
+	return nf.httpHandler(v2Fail, func(ctx context.Context, method string, h http.Header, body []byte, tooBig bool) answer {
+		return nf.serveV2(ctx, method, h, body, tooBig, fn)
+	})
+}
+
+// httpHandler reads a request's body within MaxBodySize and answers with
+// what serve makes of it.
+func (nf *Notifier) httpHandler(fail func(int, string) answer, serve func(ctx context.Context, method string, h http.Header, body []byte, tooBig bool) answer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, tooBig, err := readNotificationBody(r.Body, nf.maxBody())
-		var a answer
-		switch {
-		case err != nil:
-			a = v2Fail(http.StatusBadRequest, "cannot read the body")
-		default:
-			a = nf.serveV2(r.Context(), r.Method, r.Header, body, tooBig, fn)
+		a := fail(http.StatusBadRequest, "cannot read the body")
+		if err == nil {
+			a = serve(r.Context(), r.Method, r.Header, body, tooBig)
 		}
 		writeAnswer(w, a)
 	})
