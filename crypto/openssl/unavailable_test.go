@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/wechatpay-go/wechatpay/crypto/openssl"
+	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
 func TestUnavailable(t *testing.T) {
@@ -23,5 +24,11 @@ func TestUnavailable(t *testing.T) {
 	}
 	if v := openssl.Version(); v != "" {
 		t.Fatalf("Version() = %q, want empty", v)
+	}
+}
+
+func TestKeyStoreUnavailable(t *testing.T) {
+	if s, err := openssl.NewKeyStore(middleware.NewKeys(nil)); s != nil || !errors.Is(err, openssl.ErrUnavailable) {
+		t.Fatalf("NewKeyStore = %v, %v; want ErrUnavailable", s, err)
 	}
 }
