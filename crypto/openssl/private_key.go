@@ -54,7 +54,12 @@ func NewPrivateKey(key *rsa.PrivateKey) (*PrivateKey, error) {
 }
 
 // Public returns the *rsa.PublicKey of the key.
-func (k *PrivateKey) Public() stdcrypto.PublicKey { return k.pub }
+func (k *PrivateKey) Public() stdcrypto.PublicKey {
+	if k == nil {
+		return nil
+	}
+	return k.pub
+}
 
 // Sign signs digest, a SHA-256 hash, with RSA PKCS#1 v1.5, as
 // rsa.SignPKCS1v15 does. opts must hash with crypto.SHA256 and must not ask

@@ -42,7 +42,12 @@ func NewPublicKey(pub *rsa.PublicKey) (*PublicKey, error) {
 }
 
 // Key returns the key as an *rsa.PublicKey.
-func (k *PublicKey) Key() *rsa.PublicKey { return k.pub }
+func (k *PublicKey) Key() *rsa.PublicKey {
+	if k == nil {
+		return nil
+	}
+	return k.pub
+}
 
 // Verify checks sig, an RSA PKCS#1 v1.5 signature of a message whose
 // SHA-256 hash is digest, as rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest,

@@ -117,6 +117,17 @@ func TestSignRefusesOtherSchemes(t *testing.T) {
 	}
 }
 
+func TestNewPrivateKeyWithoutPrecomputedValues(t *testing.T) {
+	full := testKey(t, 2048)
+	bare := &rsa.PrivateKey{PublicKey: full.PublicKey, D: full.D, Primes: full.Primes}
+	digest := sha256.Sum256([]byte("x"))
+	want, _ := rsa.SignPKCS1v15(nil, full, stdcrypto.SHA256, digest[:])
+	got, err := newKey(t, bare).Sign(nil, digest[:], stdcrypto.SHA256)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("err = %v, same signature: %t", err, bytes.Equal(got, want))
+	}
+}
+
 func TestNewPrivateKeyRefusesBadKeys(t *testing.T) {
 	good := testKey(t, 2048)
 	bad := *good
@@ -158,6 +169,9 @@ func TestClose(t *testing.T) {
 	var nilKey *openssl.PrivateKey
 	if _, err := nilKey.Sign(nil, digest[:], stdcrypto.SHA256); !errors.Is(err, openssl.ErrClosed) {
 		t.Fatalf("Sign on nil: %v", err)
+	}
+	if nilKey.Public() != nil || nilKey.Close() != nil {
+		t.Fatal("nil key: Public or Close")
 	}
 }
 
