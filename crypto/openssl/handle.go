@@ -3,7 +3,11 @@ package openssl
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
+
+// live counts the keys held in OpenSSL, for the tests.
+var live atomic.Int64
 
 // handle owns an OpenSSL key: the key lives until close, or until the
 // garbage collector finds the handle unreachable.
@@ -14,9 +18,16 @@ type handle struct {
 }
 
 func newHandle(p *pkey) *handle {
+	live.Add(1)
 	h := &handle{p: p}
-	h.cleanup = runtime.AddCleanup(h, freeKey, p)
+	h.cleanup = runtime.AddCleanup(h, dropKey, p)
 	return h
+}
+
+// dropKey frees a key of a handle.
+func dropKey(p *pkey) {
+	freeKey(p)
+	live.Add(-1)
 }
 
 func (h *handle) close() {
@@ -27,7 +38,7 @@ func (h *handle) close() {
 	defer h.mu.Unlock()
 	if h.p != nil {
 		h.cleanup.Stop()
-		freeKey(h.p)
+		dropKey(h.p)
 		h.p = nil
 	}
 }
