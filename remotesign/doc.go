@@ -24,23 +24,25 @@
 //
 // For each APIv3 request the Signer POSTs one JSON object to URL:
 //
-//		POST /v1/sign HTTP/1.1
-//		Content-Type: application/json
+//	POST /v1/sign HTTP/1.1
+//	Content-Type: application/json
 //
-//		{"mchid":"1900000109","serial_no":"3775B6A4…","message":"R0VUCi92My9jZXJ0aWZpY2F0ZXMKMTU1NDIwODQ2MAo1OTNCRUMwQzkzMEJGMUFGRUI0MEI0QTA4QzhGQjI0MgoK"}
+//	{"mchid":"1900000109","serial_no":"3775B6A4…","message":"R0VUCi92My9jZXJ0aWZpY2F0ZXMKMTU1NDIwODQ2MAo1OTNCRUMwQzkzMEJGMUFGRUI0MEI0QTA4QzhGQjI0MgoK"}
 //
-//	  - mchid and serial_no name the merchant and its API certificate, so that
-//	    one service can hold the keys of several merchants.
-//	  - message is the standard base64 (RFC 4648, with padding) of the exact
-//	    bytes to sign, METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n: above,
-//	    "GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n".
-//	    Base64 keeps every byte of the body as sent, whatever it holds. A
-//	    service may check what it is asked to sign (the method and path, the
-//	    merchant in the body) before signing it.
-//	  - With Signer.DigestOnly, or when the Signer is used as a plain
-//	    crypto.Signer (Sign, SignContext), "digest" replaces "message": the
-//	    standard base64 of the message's SHA-256 hash. The request's content
-//	    then never leaves the caller.
+// Its fields:
+//
+//   - mchid and serial_no name the merchant and its API certificate, so that
+//     one service can hold the keys of several merchants.
+//   - message is the standard base64 (RFC 4648, with padding) of the exact
+//     bytes to sign, METHOD\nTARGET\nTIMESTAMP\nNONCE\nBODY\n: above,
+//     "GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n".
+//     Base64 keeps every byte of the body as sent, whatever it holds. A
+//     service may check what it is asked to sign (the method and path, the
+//     merchant in the body) before signing it.
+//   - With Signer.DigestOnly, or when the Signer is used as a plain
+//     crypto.Signer (Sign, SignContext), "digest" replaces "message": the
+//     standard base64 of the message's SHA-256 hash. The request's content
+//     then never leaves the caller.
 //
 // The service signs the message (or the digest) with RSA PKCS#1 v1.5 and
 // SHA-256, the SHA256-RSA2048 of WeChat Pay's Authorization header, and
