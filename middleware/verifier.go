@@ -64,10 +64,26 @@ func VerifySignature(keys KeyStore, h http.Header, body []byte, now time.Time) e
 		return fmt.Errorf("%w: %q%s", ErrUnknownSerial, serial, known)
 	}
 	msg := formatter.AppendResponse(make([]byte, 0, 64+len(body)), timestamp, nonce, body)
-	if err := crypto.Verify(pub, msg, signature); err != nil {
+	if v, ok := keys.(MessageVerifier); ok {
+		err = v.VerifyMessage(serial, msg, signature)
+	} else {
+		err = crypto.Verify(pub, msg, signature)
+	}
+	if err != nil {
 		return fmt.Errorf("%w (serial %s): %w", ErrBadSignature, serial, err)
 	}
 	return nil
+}
+
+// MessageVerifier is a KeyStore that checks signatures itself, such as one
+// that verifies with OpenSSL. VerifySignature, and so the "verifier" step,
+// calls VerifyMessage instead of crypto/rsa once the serial is known.
+type MessageVerifier interface {
+	KeyStore
+	// VerifyMessage checks signature, the base64 Wechatpay-Signature
+	// header, as an RSA PKCS#1 v1.5 SHA-256 signature of message by the key
+	// of serial; it returns an error when the signature does not verify.
+	VerifyMessage(serial string, message []byte, signature string) error
 }
 
 // Verifier returns the APIv3 "verifier" step: every 2xx answer must carry a
