@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/crypto"
@@ -173,17 +174,27 @@ const (
 // Client calls WeChat Pay. It is safe for concurrent use; make one per
 // merchant and keep it. PHP: the object Builder::factory returns.
 type Client struct {
-	mchid     string
-	base      *url.URL
-	timeout   time.Duration
-	userAgent string
-	v3ok      bool
-	v2ok      bool
-	keys      *middleware.Keys
-	apiv3Key  crypto.Secret
-	stacks    map[Protocol]*middleware.Stack
-	handlers  map[Protocol]middleware.Handler
-	transport *transport
+	mchid      string
+	base       *url.URL
+	timeout    time.Duration
+	userAgent  string
+	v3ok       bool
+	v2ok       bool
+	keys       *middleware.Keys
+	privateKey stdcrypto.Signer // the merchant API private key, for DecryptSensitive
+	secret     crypto.Secret    // the APIv2 key, for APIv2 uploads
+	apiv3Key   crypto.Secret
+	stacks     map[Protocol]*middleware.Stack
+	handlers   map[Protocol]middleware.Handler
+	transport  *transport
+
+	// life ends when the client is closed; background work (certificate
+	// refresh) runs under it and is counted in bg, which Close waits for.
+	life   context.Context
+	end    context.CancelFunc
+	lifeMu sync.Mutex
+	closed bool
+	bg     sync.WaitGroup
 }
 
 // New builds a Client from cfg, checking it first: every problem found is
@@ -195,11 +206,11 @@ func New(cfg Config) (*Client, error) {
 		errs = append(errs, &ConfigError{Field: field, Problem: problem, Err: err})
 	}
 
-	c := &Client{mchid: cfg.MchID, apiv3Key: cfg.APIv3Key, stacks: map[Protocol]*middleware.Stack{}, handlers: map[Protocol]middleware.Handler{}}
+	c := &Client{mchid: cfg.MchID, secret: cfg.Secret, apiv3Key: cfg.APIv3Key, stacks: map[Protocol]*middleware.Stack{}, handlers: map[Protocol]middleware.Handler{}}
 
 	// APIv3: all four or none.
 	var signer stdcrypto.Signer
-	keys := map[string]*rsa.PublicKey{}
+	var keys []middleware.KeyInfo
 	if cfg.Serial != "" || cfg.PrivateKey != nil || len(cfg.Certs) > 0 {
 		c.v3ok = true
 		if cfg.MchID == "" {
@@ -226,16 +237,18 @@ func New(cfg Config) (*Client, error) {
 			case serial == cfg.Serial:
 				bad(field, "is keyed by the merchant certificate serial (Config.Serial): Certs holds WeChat Pay's platform certificates or public keys, not yours", nil)
 			default:
-				pub, err := loadPublicKey(cfg.Certs[serial])
+				info, err := loadKeyInfo(serial, cfg.Certs[serial])
 				if err != nil {
 					bad(field, "cannot be used", err)
 					continue
 				}
-				keys[serial] = pub
+				keys = append(keys, info)
 			}
 		}
 	}
-	c.keys = middleware.NewKeys(keys)
+	c.keys = middleware.NewKeys(nil)
+	c.keys.Update(keys)
+	c.privateKey = signer
 
 	if !cfg.Secret.IsZero() {
 		c.v2ok = true
@@ -284,6 +297,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.Join(errs...)
 	}
 
+	c.life, c.end = context.WithCancel(context.Background())
 	c.timeout = orDefault(cfg.Timeout, DefaultTimeout)
 	c.userAgent = cfg.UserAgent
 	if c.userAgent == "" {
@@ -348,9 +362,32 @@ func (c *Client) Keys() *middleware.Keys { return c.keys }
 func (c *Client) MchID() string { return c.mchid }
 
 // Close closes idle connections and makes later calls fail. Calls in flight
-// finish first.
+// finish first. Background work the client started, such as a certificate
+// refresh, is stopped, and Close returns once it has ended. Close may be
+// called more than once.
 func (c *Client) Close() error {
+	c.lifeMu.Lock()
+	c.closed = true
+	c.lifeMu.Unlock()
+	c.end()
 	c.transport.pool.closeIdle(true)
+	c.bg.Wait()
+	return nil
+}
+
+// goBackground runs fn in a goroutine under the client's lifetime, which
+// Close ends and waits for. It fails when the client is closed.
+func (c *Client) goBackground(fn func(life context.Context)) error {
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	if c.closed {
+		return errPoolClosed
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		fn(c.life)
+	}()
 	return nil
 }
 
@@ -381,6 +418,28 @@ func loadSigner(v any) (stdcrypto.Signer, error) {
 		return crypto.LoadPrivateKey(string(b))
 	}
 	return nil, fmt.Errorf("unsupported type %T: use a crypto.Signer, a crypto.Secret, a string or a []byte", v)
+}
+
+// loadKeyInfo loads a Config.Certs entry; a certificate gives its validity
+// period too.
+func loadKeyInfo(serial string, v any) (middleware.KeyInfo, error) {
+	info := middleware.KeyInfo{Serial: serial}
+	var cert *x509.Certificate
+	switch k := v.(type) {
+	case *x509.Certificate:
+		cert = k
+	case string:
+		cert, _ = crypto.LoadCertificate(k)
+	case []byte:
+		cert, _ = crypto.ParseCertificate(k)
+	}
+	if cert != nil {
+		v = cert
+		info.NotBefore, info.NotAfter = cert.NotBefore, cert.NotAfter
+	}
+	pub, err := loadPublicKey(v)
+	info.PublicKey = pub
+	return info, err
 }
 
 func loadPublicKey(v any) (*rsa.PublicKey, error) {
