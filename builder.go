@@ -118,13 +118,19 @@ type Config struct {
 }
 
 // MerchantCert is the merchant API certificate (apiclient_cert.pem) and its
-// private key (apiclient_key.pem).
+// private key (apiclient_key.pem), or both in apiclient_cert.p12.
 type MerchantCert struct {
 	// Cert is an *x509.Certificate, or a string or []byte that
 	// crypto.LoadCertificate or crypto.ParseCertificate accepts.
 	Cert any
 	// Key takes the same forms as Config.PrivateKey.
 	Key any
+	// PKCS12, in place of Cert and Key, is apiclient_cert.p12 (PKCS#12): a
+	// path or "file://" path, or the file's bytes (DER, or base64 of it).
+	PKCS12 any
+	// Password unlocks PKCS12. When empty the merchant ID (Config.MchID) is
+	// used, as WeChat Pay locks apiclient_cert.p12 with it.
+	Password crypto.Secret
 }
 
 // ErrConfig matches every *ConfigError.
@@ -285,7 +291,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	var mtlsConfig *tls.Config
 	if cfg.Merchant != nil {
-		cert, err := loadMerchantCert(cfg.Merchant)
+		cert, err := loadMerchantCert(cfg.Merchant, cfg.MchID)
 		if err != nil {
 			bad("Merchant", "cannot be used", err)
 		} else {
@@ -459,32 +465,46 @@ func loadPublicKey(v any) (*rsa.PublicKey, error) {
 	return nil, fmt.Errorf("unsupported type %T: use an *rsa.PublicKey, an *x509.Certificate, a string or a []byte", v)
 }
 
-func loadMerchantCert(m *MerchantCert) (tls.Certificate, error) {
+func loadMerchantCert(m *MerchantCert, mchid string) (tls.Certificate, error) {
 	var cert *x509.Certificate
+	var key stdcrypto.Signer
+	var chain []*x509.Certificate
 	var err error
-	switch v := m.Cert.(type) {
-	case *x509.Certificate:
-		cert = v
-	case string:
-		cert, err = crypto.LoadCertificate(v)
-	case []byte:
-		cert, err = crypto.ParseCertificate(v)
-	default:
-		err = fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
-	}
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	key, err := loadSigner(m.Key)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("Key: %w", err)
+	if m.PKCS12 != nil {
+		if m.Cert != nil || m.Key != nil {
+			return tls.Certificate{}, errors.New("set either PKCS12 or Cert and Key, not both")
+		}
+		if cert, key, chain, err = loadPKCS12(m.PKCS12, m.Password, mchid); err != nil {
+			return tls.Certificate{}, err
+		}
+	} else {
+		switch v := m.Cert.(type) {
+		case *x509.Certificate:
+			cert = v
+		case string:
+			cert, err = crypto.LoadCertificate(v)
+		case []byte:
+			cert, err = crypto.ParseCertificate(v)
+		default:
+			err = fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
+		}
+		if err != nil {
+			return tls.Certificate{}, err
+		}
+		if key, err = loadSigner(m.Key); err != nil {
+			return tls.Certificate{}, fmt.Errorf("Key: %w", err)
+		}
 	}
 	if pub, ok := cert.PublicKey.(interface {
 		Equal(stdcrypto.PublicKey) bool
 	}); !ok || !pub.Equal(key.Public()) {
 		return tls.Certificate{}, errors.New("Key is not the private key of Cert")
 	}
-	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
+	out := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
+	for _, ca := range chain {
+		out.Certificate = append(out.Certificate, ca.Raw)
+	}
+	return out, nil
 }
 
 func parseBaseURL(s string) (*url.URL, error) {

@@ -50,6 +50,9 @@ func certSerials(m map[string]any) []string {
 
 // String describes the certificate without its key.
 func (m MerchantCert) String() string {
+	if m.PKCS12 != nil {
+		return fmt.Sprintf("wechatpay.MerchantCert{PKCS12:%s, Password:%s}", presence(true), presence(!m.Password.IsZero()))
+	}
 	return fmt.Sprintf("wechatpay.MerchantCert{Cert:%s, Key:%s}", presence(m.Cert != nil), presence(m.Key != nil))
 }
 
