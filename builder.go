@@ -113,8 +113,21 @@ type Config struct {
 	// trust a private CA in tests.
 	TLSConfig *tls.Config
 
-	// DialContext, when set, makes the TCP connections.
+	// DialContext, when set, makes the TCP connections (to the proxy, when
+	// Proxy is set).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Proxy, when set, sends every connection through a proxy server (代理):
+	//
+	//	http://[user:password@]host:port     HTTP CONNECT tunnel
+	//	https://[user:password@]host:port    the same, over TLS to the proxy
+	//	socks5://[user:password@]host:port   SOCKS5, host names resolved here
+	//	socks5h://[user:password@]host:port  SOCKS5, host names resolved by the proxy
+	//
+	// TLS to WeChat Pay runs end to end inside the tunnel. ConnectTimeout
+	// and each call's timeout bound the proxy handshake too. The password
+	// never prints.
+	Proxy string
 }
 
 // MerchantCert is the merchant API certificate (apiclient_cert.pem) and its
@@ -289,6 +302,12 @@ func New(cfg Config) (*Client, error) {
 	if tlsConfig.MinVersion == 0 {
 		tlsConfig.MinVersion = tls.VersionTLS12
 	}
+	var proxyCfg *proxyConfig
+	if cfg.Proxy != "" {
+		if proxyCfg, err = parseProxy(cfg.Proxy); err != nil {
+			bad("Proxy", err.Error(), nil)
+		}
+	}
 	var mtlsConfig *tls.Config
 	if cfg.Merchant != nil {
 		cert, err := loadMerchantCert(cfg.Merchant, cfg.MchID)
@@ -312,6 +331,11 @@ func New(cfg Config) (*Client, error) {
 	dial := cfg.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
+	if proxyCfg != nil {
+		if dial, err = proxyCfg.dialer(dial, tlsConfig); err != nil {
+			return nil, &ConfigError{Field: "Proxy", Problem: "cannot be used", Err: err}
+		}
 	}
 	maxBody := cfg.MaxResponseSize
 	if maxBody <= 0 {

@@ -21,6 +21,13 @@ func (cfg Config) String() string {
 	if cfg.BaseURL != "" {
 		fmt.Fprintf(&b, ", BaseURL:%q", cfg.BaseURL)
 	}
+	if cfg.Proxy != "" {
+		if p, err := parseProxy(cfg.Proxy); err == nil {
+			fmt.Fprintf(&b, ", Proxy:%q", p.shown)
+		} else {
+			b.WriteString(", Proxy:" + redacted)
+		}
+	}
 	b.WriteString("}")
 	return b.String()
 }

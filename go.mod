@@ -7,6 +7,7 @@ require (
 	github.com/std-uritemplate/std-uritemplate/go/v2 v2.0.3
 	github.com/tidwall/gjson v1.20.1
 	github.com/valyala/fasthttp v1.77.0
+	golang.org/x/net v0.61.0
 	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
