@@ -3,6 +3,7 @@ package wechatpay_test
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -28,6 +29,7 @@ type testProxy struct {
 	user, pass string                   // required credentials, if user != ""
 	route      func(addr string) string // requested address → where to connect
 	silent     bool                     // accept connections but never answer
+	tls        *tls.Config              // serve the proxy over TLS (an https proxy)
 
 	mu      sync.Mutex
 	targets []string
@@ -45,11 +47,14 @@ func startProxy(t *testing.T, socks bool, configure func(*testProxy)) *testProxy
 	if configure != nil {
 		configure(p)
 	}
+	if p.tls != nil {
+		p.ln = tls.NewListener(ln, p.tls)
+	}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		for {
-			c, err := ln.Accept()
+			c, err := p.ln.Accept()
 			if err != nil {
 				return
 			}
@@ -89,7 +94,11 @@ func (p *testProxy) url(scheme string) string {
 	if p.user != "" {
 		auth = p.user + ":" + p.pass + "@"
 	}
-	return scheme + "://" + auth + p.ln.Addr().String()
+	addr := p.ln.Addr().String()
+	if p.tls != nil { // the certificate names localhost
+		addr = strings.Replace(addr, "127.0.0.1", "localhost", 1)
+	}
+	return scheme + "://" + auth + addr
 }
 
 func (p *testProxy) record(addr string) {
@@ -223,7 +232,7 @@ func pipe(c net.Conn, br *bufio.Reader, up net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		io.Copy(up, br)
-		up.(*net.TCPConn).CloseWrite()
+		up.(interface{ CloseWrite() error }).CloseWrite()
 		close(done)
 	}()
 	io.Copy(c, up)
@@ -244,6 +253,11 @@ func TestProxies(t *testing.T) {
 		return wechatpaytest.Fields(map[string]string{"refund_id": "1"})
 	})
 	tlsBase, trust := mutualTLSServer(t, srv)
+	proxyID, err := wechatpaytest.NewIdentity("proxy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust.RootCAs.AddCert(proxyID.Cert) // for the https proxy
 	plainAddr := strings.TrimSuffix(strings.TrimPrefix(srv.URL, "http://"), "/")
 	tlsAddr := strings.TrimSuffix(strings.TrimPrefix(tlsBase, "https://"), "/")
 
@@ -253,12 +267,16 @@ func TestProxies(t *testing.T) {
 		auth   bool
 	}{
 		{"http", false, false}, {"http", false, true},
+		{"https", false, true},
 		{"socks5", true, false}, {"socks5", true, true}, {"socks5h", true, true},
 	} {
 		t.Run(fmt.Sprintf("%s auth=%t", tc.scheme, tc.auth), func(t *testing.T) {
 			p := startProxy(t, tc.socks, func(p *testProxy) {
 				if tc.auth {
 					p.user, p.pass = "merchant", "pr0xy-pa55"
+				}
+				if tc.scheme == "https" {
+					p.tls = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{proxyID.Cert.Raw}, PrivateKey: proxyID.Key}}}
 				}
 			})
 			cfg := srv.Config()
