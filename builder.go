@@ -117,6 +117,19 @@ type Config struct {
 	// Proxy is set).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
+	// BackupBaseURL is where a call goes, once, when it cannot connect to
+	// its base URL's host (the TCP connection or the TLS handshake failed,
+	// so nothing was sent: TransportError.Sent is false). Only its scheme
+	// and host are used. Calls to api.mch.weixin.qq.com fall back to
+	// DefaultBackupBaseURL (api2.mch.weixin.qq.com, 备用域名) unless this is
+	// set; calls to other hosts have no backup unless this is set, and then
+	// for BaseURL's host only. A request that may have reached WeChat Pay is
+	// never sent again: see TransportError.Sent.
+	BackupBaseURL string
+
+	// NoBackup turns the backup domain off.
+	NoBackup bool
+
 	// Proxy, when set, sends every connection through a proxy server (代理):
 	//
 	//	http://[user:password@]host:port     HTTP CONNECT tunnel
@@ -302,6 +315,10 @@ func New(cfg Config) (*Client, error) {
 	if tlsConfig.MinVersion == 0 {
 		tlsConfig.MinVersion = tls.VersionTLS12
 	}
+	backupTable, err := newBackups(u, cfg.BackupBaseURL, cfg.NoBackup)
+	if err != nil {
+		bad("BackupBaseURL", "is not an absolute http(s) URL", err)
+	}
 	var proxyCfg *proxyConfig
 	if cfg.Proxy != "" {
 		if proxyCfg, err = parseProxy(cfg.Proxy); err != nil {
@@ -346,6 +363,7 @@ func New(cfg Config) (*Client, error) {
 		maxIdle = DefaultMaxIdleConns
 	}
 	c.transport = &transport{
+		backups:      backupTable,
 		maxBody:      maxBody,
 		writeTimeout: cfg.WriteTimeout,
 		readTimeout:  cfg.ReadTimeout,
