@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -28,14 +29,21 @@ import (
 // TLS config that trusts the server.
 func mutualTLSServer(t *testing.T, srv *wechatpaytest.Server) (string, *tls.Config) {
 	t.Helper()
-	ts := httptest.NewUnstartedServer(srv)
+	return mutualTLSHandler(t, srv, srv.Merchant.Cert)
+}
+
+// mutualTLSHandler is mutualTLSServer for any handler and merchant
+// certificate.
+func mutualTLSHandler(t *testing.T, h http.Handler, merchant *x509.Certificate) (string, *tls.Config) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(h)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 	ts.TLS = &tls.Config{
 		// No CA list is sent, so that a client offers whatever certificate
 		// it has, and the server refuses a wrong one.
 		ClientAuth: tls.RequireAnyClientCert,
 		VerifyPeerCertificate: func(raw [][]byte, _ [][]*x509.Certificate) error {
-			if !bytes.Equal(raw[0], srv.Merchant.Cert.Raw) {
+			if !bytes.Equal(raw[0], merchant.Raw) {
 				return errors.New("not the merchant certificate")
 			}
 			return nil
