@@ -139,6 +139,13 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	}
 	if body != nil {
 		if req.Sink != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			if s, ok := req.Sink.(interface{ ExpectSize(int64) }); ok {
+				n := int64(fresp.Header.ContentLength())
+				if n < 0 || gzipped {
+					n = -1
+				}
+				s.ExpectSize(n)
+			}
 			resp.Written, err = io.Copy(req.Sink, body)
 		} else {
 			resp.Body, err = readLimited(body, t.maxBody)
