@@ -30,11 +30,10 @@ type deliveredCert struct {
 
 // certificatesAnswer writes a v3/certificates answer, each certificate
 // encrypted with AES-256-GCM under apiv3Key, with code of its own.
-func certificatesAnswer(t testing.TB, apiv3Key string, certs ...deliveredCert) []byte {
-	t.Helper()
+func certificatesAnswer(apiv3Key string, certs ...deliveredCert) []byte {
 	block, err := aes.NewCipher([]byte(apiv3Key))
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // the fake server's APIv3 key is 32 bytes
 	}
 	gcm, _ := cipher.NewGCM(block)
 	var data []map[string]any
@@ -74,8 +73,15 @@ type certificateServer struct {
 }
 
 func newCertificateServer(t *testing.T) *certificateServer {
-	cs := &certificateServer{srv: wechatpaytest.NewServer()}
+	cs := startCertificateServer()
 	t.Cleanup(cs.srv.Close)
+	return cs
+}
+
+// startCertificateServer is newCertificateServer for examples; close its
+// srv when done.
+func startCertificateServer() *certificateServer {
+	cs := &certificateServer{srv: wechatpaytest.NewServer()}
 	cs.srv.HandleFunc("GET", "v3/certificates", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
 		cs.hits.Add(1)
 		if r.URL.Query().Get("algorithm_type") != "" && r.URL.Query().Get("algorithm_type") != "RSA" {
@@ -91,8 +97,8 @@ func newCertificateServer(t *testing.T) *certificateServer {
 
 // deliver makes the server answer with certs, signed as the server signs
 // (with its platform certificate).
-func (cs *certificateServer) deliver(t testing.TB, certs ...deliveredCert) {
-	body := certificatesAnswer(t, cs.srv.APIv3Key, certs...)
+func (cs *certificateServer) deliver(certs ...deliveredCert) {
+	body := certificatesAnswer(cs.srv.APIv3Key, certs...)
 	cs.set(func() *wechatpaytest.Answer { return &wechatpaytest.Answer{Body: body} })
 }
 
@@ -114,7 +120,7 @@ func TestFetchCertificates(t *testing.T) {
 	cs := newCertificateServer(t)
 	newer, _ := wechatpaytest.NewIdentity("wechatpay platform 2")
 	now := time.Now().Truncate(time.Second)
-	cs.deliver(t, cs.platform(-time.Hour, 24*time.Hour), deliveredCert{id: newer, effective: now.Add(time.Hour), until: now.Add(48 * time.Hour)})
+	cs.deliver(cs.platform(-time.Hour, 24*time.Hour), deliveredCert{id: newer, effective: now.Add(time.Hour), until: now.Add(48 * time.Hour)})
 	c, err := wechatpay.New(cs.srv.ConfigFor(wechatpaytest.PublicKeyMode))
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +152,7 @@ func TestFetchCertificates(t *testing.T) {
 func TestFetchCertificatesFailures(t *testing.T) {
 	cs := newCertificateServer(t)
 	other, _ := wechatpaytest.NewIdentity("not wechatpay")
-	good := certificatesAnswer(t, cs.srv.APIv3Key, cs.platform(-time.Hour, time.Hour))
+	good := certificatesAnswer(cs.srv.APIv3Key, cs.platform(-time.Hour, time.Hour))
 	c, _ := wechatpay.New(cs.srv.ConfigFor(wechatpaytest.PublicKeyMode))
 	defer c.Close()
 	signedBy := func(id *wechatpaytest.Identity, serial string, signed, sent []byte) func() *wechatpaytest.Answer {
@@ -167,7 +173,7 @@ func TestFetchCertificatesFailures(t *testing.T) {
 			return errors.As(err, &ve) && errors.Is(err, wechatpay.ErrBadSignature)
 		}},
 		{"wrong APIv3 key", func() *wechatpaytest.Answer {
-			return &wechatpaytest.Answer{Body: certificatesAnswer(t, strings.Repeat("k", 32), cs.platform(-time.Hour, time.Hour))}
+			return &wechatpaytest.Answer{Body: certificatesAnswer(strings.Repeat("k", 32), cs.platform(-time.Hour, time.Hour))}
 		}, func(err error) bool {
 			var ce *wechatpay.CertificateError
 			return errors.As(err, &ce) && ce.Serial == cs.srv.Platform.Serial && errors.Is(err, crypto.ErrCiphertext) &&
@@ -176,12 +182,12 @@ func TestFetchCertificatesFailures(t *testing.T) {
 		{"serial not the certificate's", func() *wechatpaytest.Answer {
 			d := cs.platform(-time.Hour, time.Hour)
 			d.serial = other.Serial
-			return &wechatpaytest.Answer{Body: certificatesAnswer(t, cs.srv.APIv3Key, d)}
+			return &wechatpaytest.Answer{Body: certificatesAnswer(cs.srv.APIv3Key, d)}
 		}, func(err error) bool { return strings.Contains(err.Error(), "the certificate's own serial is") }},
 		{"SM4", func() *wechatpaytest.Answer {
 			d := cs.platform(-time.Hour, time.Hour)
 			d.algorithm = "AEAD_SM4_GCM"
-			return &wechatpaytest.Answer{Body: certificatesAnswer(t, cs.srv.APIv3Key, d)}
+			return &wechatpaytest.Answer{Body: certificatesAnswer(cs.srv.APIv3Key, d)}
 		}, func(err error) bool { return strings.Contains(err.Error(), "only AEAD_AES_256_GCM") }},
 		{"no certificate", func() *wechatpaytest.Answer { return &wechatpaytest.Answer{Body: []byte(`{"data":[]}`)} },
 			func(err error) bool { return strings.Contains(err.Error(), "no certificate") }},
@@ -233,7 +239,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func TestCertificateRefresh(t *testing.T) {
 	cs := newCertificateServer(t)
 	newer, _ := wechatpaytest.NewIdentity("wechatpay platform 2")
-	cs.deliver(t, cs.platform(-time.Hour, 24*time.Hour))
+	cs.deliver(cs.platform(-time.Hour, 24*time.Hour))
 	c, err := wechatpay.New(cs.srv.ConfigFor(wechatpaytest.PublicKeyMode))
 	if err != nil {
 		t.Fatal(err)
@@ -285,9 +291,9 @@ func TestCertificateRefresh(t *testing.T) {
 
 	// Rotation: old and new side by side; then only the new is delivered,
 	// and the old stays while it is valid.
-	cs.deliver(t, cs.platform(-time.Hour, 24*time.Hour), deliveredCert{id: newer, effective: time.Now(), until: time.Now().Add(48 * time.Hour)})
+	cs.deliver(cs.platform(-time.Hour, 24*time.Hour), deliveredCert{id: newer, effective: time.Now(), until: time.Now().Add(48 * time.Hour)})
 	eventually(t, "the new certificate", has(platform, pubKeyID, newer.Serial))
-	cs.deliver(t, deliveredCert{id: newer, effective: time.Now(), until: time.Now().Add(48 * time.Hour)})
+	cs.deliver(deliveredCert{id: newer, effective: time.Now(), until: time.Now().Add(48 * time.Hour)})
 	n := cs.hits.Load()
 	eventually(t, "two more fetches", func() bool { return cs.hits.Load() >= n+2 })
 	if !has(platform, pubKeyID, newer.Serial)() {
@@ -307,7 +313,7 @@ func TestCertificateRefresh(t *testing.T) {
 	}
 
 	// An expired certificate goes.
-	cs.deliver(t, cs.platform(-48*time.Hour, -time.Hour), deliveredCert{id: newer, effective: time.Now(), until: time.Now().Add(48 * time.Hour)})
+	cs.deliver(cs.platform(-48*time.Hour, -time.Hour), deliveredCert{id: newer, effective: time.Now(), until: time.Now().Add(48 * time.Hour)})
 	eventually(t, "the expired certificate to go", has(pubKeyID, newer.Serial))
 	eventually(t, "a successful fetch", func() bool { return r.Err() == nil })
 
@@ -325,7 +331,7 @@ func TestCertificateRefresh(t *testing.T) {
 // closed client; a failing first fetch starts nothing.
 func TestCertificateRefreshLifetime(t *testing.T) {
 	cs := newCertificateServer(t)
-	cs.deliver(t, cs.platform(-time.Hour, 24*time.Hour))
+	cs.deliver(cs.platform(-time.Hour, 24*time.Hour))
 	c, _ := wechatpay.New(cs.srv.Config())
 	r, err := c.StartCertificateRefresh(context.Background(), wechatpay.CertificateRefresh{Interval: time.Hour})
 	if err != nil {
@@ -356,7 +362,7 @@ func TestCertificateRefreshLifetime(t *testing.T) {
 		t.Fatal("a failing first fetch started a refresh")
 	}
 	// Stop ends one refresh and leaves the client usable.
-	cs.deliver(t, cs.platform(-time.Hour, 24*time.Hour))
+	cs.deliver(cs.platform(-time.Hour, 24*time.Hour))
 	r3, err := c2.StartCertificateRefresh(context.Background(), wechatpay.CertificateRefresh{Interval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func uploadClient(t *testing.T) (*wechatpaytest.Server, *uploadServer, *wechatpa
 	t.Helper()
 	srv := wechatpaytest.NewServer()
 	t.Cleanup(srv.Close)
-	us := newUploadServer(t, srv)
+	us := newUploadServer(srv)
 	ts := httptest.NewServer(us)
 	t.Cleanup(ts.Close)
 	cfg := srv.Config()
@@ -83,7 +83,7 @@ func TestUploadV3(t *testing.T) {
 		if !strings.HasPrefix(res.Get("media_id").String(), "H1ihR9JUtVj") {
 			t.Fatalf("call %d: %s", i, res.Body)
 		}
-		got := us.last()
+		got := us.last(t)
 		want := []string{"meta||application/json", "file|photo.JPG|image/jpeg"}
 		if got.Problem != "" || strings.Join(got.Parts, ",") != strings.Join(want, ",") || got.FileSize != int64(len(photo)) || got.Chunked {
 			t.Fatalf("call %d: %+v", i, got)
@@ -159,7 +159,7 @@ func TestUploadFromReaders(t *testing.T) {
 		if _, err := upload(m); err != nil {
 			t.Fatal(err)
 		}
-		if got := us.last(); got.FileSHA256 != sha256Hex(video) || got.Parts[1] != "file|clip.mp4|video/mp4" {
+		if got := us.last(t); got.FileSHA256 != sha256Hex(video) || got.Parts[1] != "file|clip.mp4|video/mp4" {
 			t.Fatalf("%+v", got)
 		}
 	}
@@ -175,7 +175,7 @@ func TestUploadFromReaders(t *testing.T) {
 	if _, err := upload(m); err != nil {
 		t.Fatal(err)
 	}
-	if got := us.last(); got.FileSHA256 != sha256Hex(video) || got.Chunked {
+	if got := us.last(t); got.FileSHA256 != sha256Hex(video) || got.Chunked {
 		t.Fatalf("%+v", got)
 	}
 	if entries, _ := os.ReadDir(spoolDir); len(entries) != 0 {
@@ -210,7 +210,7 @@ func TestUploadFromReaders(t *testing.T) {
 		if _, err := upload(m); err != nil {
 			t.Fatal(err)
 		}
-		if got := us.last(); got.FileSHA256 != sha256Hex(video) || got.Chunked == sized {
+		if got := us.last(t); got.FileSHA256 != sha256Hex(video) || got.Chunked == sized {
 			t.Fatalf("sized %t: %+v", sized, got)
 		}
 	}
@@ -228,7 +228,7 @@ func TestUploadMetaAndTypes(t *testing.T) {
 	if _, err := c.Upload(context.Background(), "v3/marketing/bank/packages/{package_id}/tasks", m, wechatpay.M{"package_id": "8473295"}); err != nil {
 		t.Fatal(err)
 	}
-	got := us.last()
+	got := us.last(t)
 	if got.Target != "/v3/marketing/bank/packages/8473295/tasks" || got.MetaRaw != `{"bank_type":"CITIC","filename":"active_user.csv","sha256":"`+sha256Hex(csv)+`"}` || got.Parts[1] != "file|active_user.csv|text/csv" {
 		t.Fatalf("%+v", got)
 	}
@@ -238,7 +238,7 @@ func TestUploadMetaAndTypes(t *testing.T) {
 	if _, err := c.Upload(context.Background(), "v3/merchant/media/upload", m); err != nil {
 		t.Fatal(err)
 	}
-	if got := us.last(); got.MetaRaw != `{"file_digest":"`+sha256Hex(csv)+`","filename":"say \"hi\".bin"}` || got.Parts[1] != "file|say %22hi%22.bin|text/plain" {
+	if got := us.last(t); got.MetaRaw != `{"file_digest":"`+sha256Hex(csv)+`","filename":"say \"hi\".bin"}` || got.Parts[1] != "file|say %22hi%22.bin|text/plain" {
 		t.Fatalf("%+v", got)
 	}
 	for name, want := range map[string]string{"a.png": "image/png", "a.MOV": "video/quicktime", "a.pdf": "application/pdf", "a": "application/octet-stream", "a.heic": "application/octet-stream"} {
@@ -290,7 +290,7 @@ func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("disk on
 func TestUploadV2(t *testing.T) {
 	srv := wechatpaytest.NewServer()
 	defer srv.Close()
-	us := newUploadServer(t, srv)
+	us := newUploadServer(srv)
 	base, trust := mutualTLSHandler(t, us, srv.Merchant.Cert)
 	cfg := srv.Config()
 	cfg.BaseURL, cfg.TLSConfig = base, trust
@@ -312,7 +312,7 @@ func TestUploadV2(t *testing.T) {
 	if !strings.HasPrefix(res.Get("media_id").String(), "6uqyGjGrCf2") {
 		t.Fatal(string(res.Body))
 	}
-	got := us.last()
+	got := us.last(t)
 	want := "media|image.png|image/png,mch_id||,media_hash||,sign_type||,sign||"
 	if strings.Join(got.Parts, ",") != want || got.Fields["sign_type"] != "HMAC-SHA256" || got.FileSize != int64(len(photo)) {
 		t.Fatalf("%+v", got)
@@ -325,7 +325,7 @@ func TestUploadV2(t *testing.T) {
 	if _, err := c.Chain("v2/secapi/mch/uploadmedia").Post(wechatpay.M{"security": true, "body": form}); err != nil {
 		t.Fatal(err)
 	}
-	if got := us.last(); got.Fields["sign_type"] != "MD5" || got.Fields["media_hash"] != form.MediaHash() {
+	if got := us.last(t); got.Fields["sign_type"] != "MD5" || got.Fields["media_hash"] != form.MediaHash() {
 		t.Fatalf("%+v", got)
 	}
 	// Without the certificate the server refuses the call.
@@ -369,7 +369,7 @@ func TestUpload50MiBMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := us.last()
+	got := us.last(t)
 	if got.FileSize != bigSize || got.Problem != "" || res.Get("media_id").String() == "" {
 		t.Fatalf("%+v", got)
 	}
