@@ -472,22 +472,27 @@ func loadSigner(v any) (stdcrypto.Signer, error) {
 // period too.
 func loadKeyInfo(serial string, v any) (middleware.KeyInfo, error) {
 	info := middleware.KeyInfo{Serial: serial}
-	var cert *x509.Certificate
-	switch k := v.(type) {
-	case *x509.Certificate:
-		cert = k
-	case string:
-		cert, _ = crypto.LoadCertificate(k)
-	case []byte:
-		cert, _ = crypto.ParseCertificate(k)
-	}
-	if cert != nil {
+	if cert, err := loadCertificate(v); err == nil {
 		v = cert
 		info.NotBefore, info.NotAfter = cert.NotBefore, cert.NotAfter
 	}
 	pub, err := loadPublicKey(v)
 	info.PublicKey = pub
 	return info, err
+}
+
+// loadCertificate loads an *x509.Certificate, or a string or []byte that
+// crypto.LoadCertificate or crypto.ParseCertificate accepts.
+func loadCertificate(v any) (*x509.Certificate, error) {
+	switch c := v.(type) {
+	case *x509.Certificate:
+		return c, nil
+	case string:
+		return crypto.LoadCertificate(c)
+	case []byte:
+		return crypto.ParseCertificate(c)
+	}
+	return nil, fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
 }
 
 func loadPublicKey(v any) (*rsa.PublicKey, error) {
@@ -520,17 +525,7 @@ func loadMerchantCert(m *MerchantCert, mchid string) (tls.Certificate, error) {
 			return tls.Certificate{}, err
 		}
 	} else {
-		switch v := m.Cert.(type) {
-		case *x509.Certificate:
-			cert = v
-		case string:
-			cert, err = crypto.LoadCertificate(v)
-		case []byte:
-			cert, err = crypto.ParseCertificate(v)
-		default:
-			err = fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
-		}
-		if err != nil {
+		if cert, err = loadCertificate(m.Cert); err != nil {
 			return tls.Certificate{}, err
 		}
 		if key, err = loadSigner(m.Key); err != nil {

@@ -97,19 +97,23 @@ func ExampleClient_Upload() {
 	defer stop()
 	client, _ := wechatpay.New(cfg)
 	defer client.Close()
+	dir, _ := os.MkdirTemp("", "videos")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "intro.mp4")
+	os.WriteFile(path, bytes.Repeat([]byte("frame"), 1<<16), 0o600)
 
-	media, err := wechatpay.OpenMedia("testdata/image.jpg")
+	video, err := wechatpay.OpenMedia(path)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// An APIv3 path gets the meta+file form; an APIv2 path
 	// (v2/secapi/mch/uploadmedia) the APIv2 form, over mutual TLS.
-	res, err := client.Upload(context.Background(), "v3/merchant/media/upload", media)
+	res, err := client.Upload(context.Background(), "v3/merchant/media/video_upload", video, wechatpay.M{"timeout": 120})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(res.StatusCode, res.Get("media_id").Exists())
-	// Output: 200 true
+	fmt.Println(video.FileContentType(), video.Size() > 5<<16, res.Get("media_id").Exists())
+	// Output: video/mp4 true true
 }
 
 func ExampleClient_DownloadBill() {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"runtime"
@@ -165,21 +166,28 @@ func OpenMedia(path string, opts ...MediaOption) (*Media, error) {
 	if !st.Mode().IsRegular() {
 		return fail("is not a regular file", nil)
 	}
-	size := st.Size()
+	src, size := &pathSource{path: path}, st.Size()
 	if o.digest == "" {
-		f, err := os.Open(path)
-		if err != nil {
+		if o.digest, size, err = digestOf(src, sha256.New()); err != nil {
 			return fail("cannot be read", err)
 		}
-		h := sha256.New()
-		size, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return fail("cannot be read", err)
-		}
-		o.digest = hex.EncodeToString(h.Sum(nil))
 	}
-	return newMedia(name, &pathSource{path: path}, size, o)
+	return newMedia(name, src, size, o)
+}
+
+// digestOf reads src from the start through h, and returns the digest in
+// lower-case hex and the length read.
+func digestOf(src mediaSource, h hash.Hash) (string, int64, error) {
+	f, err := src.open()
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // NewMedia prepares what r reads for upload under filename (its base name

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
-	"encoding/hex"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -67,17 +65,10 @@ func (m *Media) FormV2(mchid, signType string, key crypto.Secret) (*MediaFormV2,
 	if _, ok := m.src.(*onceSource); ok {
 		return fail("an APIv2 upload needs the file's MD5", errors.New("make the Media from a path or an io.ReadSeeker, or without MediaSHA256"))
 	}
-	f, err := m.src.open()
+	mediaHash, _, err := digestOf(m.src, md5.New())
 	if err != nil {
 		return fail("cannot be read", err)
 	}
-	h := md5.New()
-	_, err = io.Copy(h, f)
-	f.Close()
-	if err != nil {
-		return fail("cannot be read", err)
-	}
-	mediaHash := hex.EncodeToString(h.Sum(nil))
 	k := key.Reveal()
 	sign, err := crypto.HashSign(signType, []byte("mch_id="+mchid+"&media_hash="+mediaHash+"&sign_type="+signType), k)
 	clear(k)
