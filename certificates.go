@@ -72,6 +72,7 @@ type CertificateError struct {
 	Err error
 }
 
+// Error says which certificate and what is wrong.
 func (e *CertificateError) Error() string {
 	msg := "wechatpay: platform certificates: "
 	if e.Serial != "" {
@@ -84,6 +85,7 @@ func (e *CertificateError) Error() string {
 	return msg
 }
 
+// Unwrap returns the cause.
 func (e *CertificateError) Unwrap() error { return e.Err }
 
 // FetchCertificates downloads WeChat Pay's platform certificates
@@ -215,6 +217,8 @@ type deliveredKeys struct {
 	known     *middleware.Keys
 }
 
+// PublicKey looks serial up among the delivered certificates, then the
+// client's keys.
 func (k deliveredKeys) PublicKey(serial string) (*rsa.PublicKey, bool) {
 	if pub, ok := k.delivered[serial]; ok {
 		return pub, true

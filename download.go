@@ -82,6 +82,7 @@ type DigestError struct {
 	Got string
 }
 
+// Error says which digests differ.
 func (e *DigestError) Error() string {
 	return fmt.Sprintf("wechatpay: the downloaded file's %s digest %s is not the announced %s: the download was cut short or altered", e.HashType, e.Got, e.Want)
 }
@@ -216,6 +217,7 @@ func newDownloader(d Download) (*downloader, error) {
 // ExpectSize learns the length of the answer from the transport.
 func (dl *downloader) ExpectSize(n int64) { dl.total = n }
 
+// Write takes the next bytes of the answer.
 func (dl *downloader) Write(p []byte) (int, error) {
 	n := len(p)
 	dl.received += int64(n)

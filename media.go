@@ -79,6 +79,7 @@ type MediaError struct {
 	Err error
 }
 
+// Error says which file and what is wrong.
 func (e *MediaError) Error() string {
 	msg := "wechatpay: media " + fmt.Sprintf("%q", e.Filename) + ": " + e.Problem
 	if e.Err != nil {
@@ -87,6 +88,7 @@ func (e *MediaError) Error() string {
 	return msg
 }
 
+// Unwrap returns the cause.
 func (e *MediaError) Unwrap() error { return e.Err }
 
 // MediaOption tunes OpenMedia and NewMedia.
@@ -576,6 +578,7 @@ func (s *partStream) ready() error {
 	return nil
 }
 
+// Read opens the file at the first call and reads head, file and tail.
 func (s *partStream) Read(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -590,6 +593,7 @@ func (s *partStream) Read(p []byte) (int, error) {
 	return s.cur.Read(p)
 }
 
+// Close closes the file and rewinds, releasing a one-shot source.
 func (s *partStream) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

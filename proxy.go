@@ -123,10 +123,12 @@ func (p *proxyConfig) fail(err error) error {
 // and ContextDialer.
 type contextDialer dialFunc
 
+// Dial dials without a context.
 func (d contextDialer) Dial(network, addr string) (net.Conn, error) {
 	return d(context.Background(), network, addr)
 }
 
+// DialContext dials under ctx.
 func (d contextDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	return d(ctx, network, addr)
 }
@@ -157,6 +159,7 @@ type connectDialer struct {
 	auth    string      // the Proxy-Authorization value, or ""
 }
 
+// DialContext opens a tunnel to addr under ctx.
 func (d *connectDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	conn, err := d.forward(ctx, "tcp", d.p.addr())
 	if err != nil {
@@ -219,4 +222,5 @@ type bufferedConn struct {
 	r *bufio.Reader
 }
 
+// Read reads the bytes read ahead first.
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
