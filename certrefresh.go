@@ -28,6 +28,9 @@ type CertificateRefresh struct {
 	OnError func(error)
 	// OnUpdate, when set, is called with the certificates of each
 	// successful fetch, the first included.
+	//
+	// Both run on the refresh's goroutine: they must not call Stop or
+	// Client.Close, which wait for that goroutine to end.
 	OnUpdate func([]*PlatformCertificate)
 }
 
