@@ -13,6 +13,11 @@ import (
 // platform certificate valid now, to encrypt sensitive fields with.
 var ErrNoEncryptionKey = errors.New("wechatpay: no WeChat Pay public key (PUB_KEY_ID_…) or currently valid platform certificate to encrypt sensitive fields with: add one to Config.Certs, or start a certificate refresh")
 
+// ErrKeyCannotDecrypt: the merchant private key is a crypto.Signer (a KMS
+// or HSM key, say) that is not also a crypto.Decrypter, so answers'
+// encrypted fields cannot be opened with it.
+var ErrKeyCannotDecrypt = errors.New("wechatpay: the merchant private key (Config.PrivateKey) is a crypto.Signer that cannot decrypt: give one that is also a crypto.Decrypter")
+
 // SensitiveEncrypter encrypts the sensitive fields (敏感信息: names, ID
 // numbers, phone numbers, bank accounts) of one request for WeChat Pay, with
 // RSAES-OAEP (crypto.EncryptOAEP) under one WeChat Pay key, and names that
@@ -94,7 +99,7 @@ func (c *Client) DecryptSensitive(ciphertext string) (string, error) {
 	}
 	d, ok := c.privateKey.(stdcrypto.Decrypter)
 	if !ok {
-		return "", errors.New("wechatpay: the merchant private key (Config.PrivateKey) is a crypto.Signer that cannot decrypt: give one that is also a crypto.Decrypter")
+		return "", ErrKeyCannotDecrypt
 	}
 	b, err := crypto.DecryptOAEP(d, ciphertext)
 	if err != nil {

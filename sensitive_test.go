@@ -149,7 +149,7 @@ func TestDecryptSensitiveErrors(t *testing.T) {
 	cfg.PrivateKey = signOnly{srv.Merchant.Key}
 	kms, _ := wechatpay.New(cfg)
 	defer kms.Close()
-	if _, err := kms.DecryptSensitive("bm90IGVuY3J5cHRlZA=="); err == nil {
+	if _, err := kms.DecryptSensitive("bm90IGVuY3J5cHRlZA=="); !errors.Is(err, wechatpay.ErrKeyCannotDecrypt) {
 		t.Fatal("a key that cannot decrypt decrypted")
 	}
 	cfg = srv.Config()
