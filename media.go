@@ -216,23 +216,17 @@ func NewMedia(filename string, r io.Reader, opts ...MediaOption) (*Media, error)
 	}
 	if rs, ok := r.(io.ReadSeeker); ok {
 		if start, err := rs.Seek(0, io.SeekCurrent); err == nil {
+			src := &seekSource{r: rs, start: start}
 			var size int64
-			var err error
 			if o.digest == "" {
-				h := sha256.New()
-				size, err = io.Copy(h, rs)
-				o.digest = hex.EncodeToString(h.Sum(nil))
-			} else {
-				size, err = rs.Seek(0, io.SeekEnd)
+				o.digest, size, err = digestOf(src, sha256.New())
+			} else if size, err = rs.Seek(0, io.SeekEnd); err == nil {
 				size -= start
 			}
 			if err != nil {
 				return fail("cannot be read", err)
 			}
-			if _, err := rs.Seek(start, io.SeekStart); err != nil {
-				return fail("cannot be read again", err)
-			}
-			return newMedia(name, &seekSource{r: rs, start: start}, size, o)
+			return newMedia(name, src, size, o)
 		}
 	}
 	if o.digest != "" {
