@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -327,6 +328,19 @@ func TestCertificateRefresh(t *testing.T) {
 	r.Stop() // harmless after the end
 }
 
+// refreshGoroutines counts the goroutines of certificate refreshes.
+func refreshGoroutines() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "wechatpay.(*CertificateRefresher)") || strings.Contains(g, "wechatpay.(*Client).goBackground") {
+			n++
+		}
+	}
+	return n
+}
+
 // Close stops the refresh and waits for it; a refresh cannot start on a
 // closed client; a failing first fetch starts nothing.
 func TestCertificateRefreshLifetime(t *testing.T) {
@@ -341,6 +355,9 @@ func TestCertificateRefreshLifetime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := refreshGoroutines(); n != 2 {
+		t.Fatalf("%d refresh goroutines running, want 2", n)
+	}
 	c.Close()
 	for _, x := range []*wechatpay.CertificateRefresher{r, r2} {
 		select {
@@ -349,7 +366,9 @@ func TestCertificateRefreshLifetime(t *testing.T) {
 			t.Fatal("Close returned before the refresh ended")
 		}
 	}
-	checkNoGoroutinesLeft(t)
+	if n := refreshGoroutines(); n != 0 {
+		t.Fatalf("%d refresh goroutine(s) left after Close", n)
+	}
 	if _, err := c.StartCertificateRefresh(context.Background(), wechatpay.CertificateRefresh{}); err == nil {
 		t.Fatal("a refresh started on a closed client")
 	}

@@ -38,11 +38,11 @@ type uploadServer struct {
 	keep int64 // keep the raw body of uploads up to this size
 
 	mu  sync.Mutex
-	got []upload
+	got []receivedUpload
 }
 
-// upload is what the server saw of one upload.
-type upload struct {
+// receivedUpload is what the server saw of one upload.
+type receivedUpload struct {
 	Target      string
 	ContentType string
 	Chunked     bool
@@ -62,13 +62,13 @@ func newUploadServer(srv *wechatpaytest.Server) *uploadServer {
 	return &uploadServer{srv: srv, keep: 1 << 20}
 }
 
-func (u *uploadServer) uploads() []upload {
+func (u *uploadServer) uploads() []receivedUpload {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	return append([]upload(nil), u.got...)
+	return append([]receivedUpload(nil), u.got...)
 }
 
-func (u *uploadServer) last(tb testing.TB) upload {
+func (u *uploadServer) last(tb testing.TB) receivedUpload {
 	tb.Helper()
 	got := u.uploads()
 	if len(got) == 0 {
@@ -83,7 +83,7 @@ func (u *uploadServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u.srv.ServeHTTP(w, r)
 		return
 	}
-	up := upload{Target: r.RequestURI, ContentType: r.Header.Get("Content-Type"), Fields: map[string]string{},
+	up := receivedUpload{Target: r.RequestURI, ContentType: r.Header.Get("Content-Type"), Fields: map[string]string{},
 		Chunked: len(r.TransferEncoding) > 0, ClientCert: r.TLS != nil && len(r.TLS.PeerCertificates) > 0}
 	var raw bytes.Buffer
 	body := io.Reader(r.Body)
@@ -125,7 +125,7 @@ func (u *uploadServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u.mu.Unlock()
 }
 
-func (u *uploadServer) answerV3(w http.ResponseWriter, r *http.Request, up *upload) {
+func (u *uploadServer) answerV3(w http.ResponseWriter, r *http.Request, up *receivedUpload) {
 	up.MetaRaw = up.Fields["meta"]
 	if up.Problem == "" {
 		up.Problem = u.checkV3Signature(r, up.MetaRaw)
@@ -172,7 +172,7 @@ func (u *uploadServer) checkV3Signature(r *http.Request, meta string) string {
 	return ""
 }
 
-func (u *uploadServer) answerV2(w http.ResponseWriter, up *upload) {
+func (u *uploadServer) answerV2(w http.ResponseWriter, up *receivedUpload) {
 	f := up.Fields
 	fail := func(msg string) {
 		up.Problem = msg
