@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/crypto"
@@ -112,18 +113,50 @@ type Config struct {
 	// trust a private CA in tests.
 	TLSConfig *tls.Config
 
-	// DialContext, when set, makes the TCP connections.
+	// DialContext, when set, makes the TCP connections (to the proxy, when
+	// Proxy is set).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// BackupBaseURL is where a call goes, once, when it cannot connect to
+	// its base URL's host (the TCP connection or the TLS handshake failed,
+	// so nothing was sent: TransportError.Sent is false). Only its scheme
+	// and host are used. Calls to api.mch.weixin.qq.com fall back to
+	// DefaultBackupBaseURL (api2.mch.weixin.qq.com, 备用域名) unless this is
+	// set; calls to other hosts have no backup unless this is set, and then
+	// for BaseURL's host only. A request that may have reached WeChat Pay is
+	// never sent again: see TransportError.Sent.
+	BackupBaseURL string
+
+	// NoBackup turns the backup domain off.
+	NoBackup bool
+
+	// Proxy, when set, sends every connection through a proxy server (代理):
+	//
+	//	http://[user:password@]host:port     HTTP CONNECT tunnel
+	//	https://[user:password@]host:port    the same, over TLS to the proxy
+	//	socks5://[user:password@]host:port   SOCKS5, host names resolved here
+	//	socks5h://[user:password@]host:port  SOCKS5, host names resolved by the proxy
+	//
+	// TLS to WeChat Pay runs end to end inside the tunnel. ConnectTimeout
+	// and each call's timeout bound the proxy handshake too. The password
+	// never prints.
+	Proxy string
 }
 
 // MerchantCert is the merchant API certificate (apiclient_cert.pem) and its
-// private key (apiclient_key.pem).
+// private key (apiclient_key.pem), or both in apiclient_cert.p12.
 type MerchantCert struct {
 	// Cert is an *x509.Certificate, or a string or []byte that
 	// crypto.LoadCertificate or crypto.ParseCertificate accepts.
 	Cert any
 	// Key takes the same forms as Config.PrivateKey.
 	Key any
+	// PKCS12, in place of Cert and Key, is apiclient_cert.p12 (PKCS#12): a
+	// path or "file://" path, or the file's bytes (DER, or base64 of it).
+	PKCS12 any
+	// Password unlocks PKCS12. When empty the merchant ID (Config.MchID) is
+	// used, as WeChat Pay locks apiclient_cert.p12 with it.
+	Password crypto.Secret
 }
 
 // ErrConfig matches every *ConfigError.
@@ -180,13 +213,21 @@ type Client struct {
 	v3ok      bool
 	v2ok      bool
 	keys      *middleware.Keys
+	signer    stdcrypto.Signer // the merchant API private key: notification replies, payment signatures, DecryptSensitive
+	serial    string           // the merchant API certificate serial
+	secret    crypto.Secret    // the APIv2 key
 	apiv3Key  crypto.Secret
-	secret    crypto.Secret
-	serial    string
-	signer    stdcrypto.Signer
 	stacks    map[Protocol]*middleware.Stack
 	handlers  map[Protocol]middleware.Handler
 	transport *transport
+
+	// life ends when the client is closed; background work (certificate
+	// refresh) runs under it and is counted in bg, which Close waits for.
+	life   context.Context
+	end    context.CancelFunc
+	lifeMu sync.Mutex
+	closed bool
+	bg     sync.WaitGroup
 }
 
 // New builds a Client from cfg, checking it first: every problem found is
@@ -202,7 +243,7 @@ func New(cfg Config) (*Client, error) {
 
 	// APIv3: all four or none.
 	var signer stdcrypto.Signer
-	keys := map[string]*rsa.PublicKey{}
+	var keys []middleware.KeyInfo
 	if cfg.Serial != "" || cfg.PrivateKey != nil || len(cfg.Certs) > 0 {
 		c.v3ok = true
 		if cfg.MchID == "" {
@@ -229,16 +270,18 @@ func New(cfg Config) (*Client, error) {
 			case serial == cfg.Serial:
 				bad(field, "is keyed by the merchant certificate serial (Config.Serial): Certs holds WeChat Pay's platform certificates or public keys, not yours", nil)
 			default:
-				pub, err := loadPublicKey(cfg.Certs[serial])
+				info, err := loadKeyInfo(serial, cfg.Certs[serial])
 				if err != nil {
 					bad(field, "cannot be used", err)
 					continue
 				}
-				keys[serial] = pub
+				keys = append(keys, info)
 			}
 		}
 	}
-	c.keys = middleware.NewKeys(keys)
+	c.keys = middleware.NewKeys(nil)
+	c.keys.Update(keys)
+	c.signer, c.serial = signer, cfg.Serial
 
 	if !cfg.Secret.IsZero() {
 		c.v2ok = true
@@ -273,9 +316,19 @@ func New(cfg Config) (*Client, error) {
 	if tlsConfig.MinVersion == 0 {
 		tlsConfig.MinVersion = tls.VersionTLS12
 	}
+	backupTable, err := newBackups(u, cfg.BackupBaseURL, cfg.NoBackup)
+	if err != nil {
+		bad("BackupBaseURL", "is not an absolute http(s) URL", err)
+	}
+	var proxyCfg *proxyConfig
+	if cfg.Proxy != "" {
+		if proxyCfg, err = parseProxy(cfg.Proxy); err != nil {
+			bad("Proxy", err.Error(), nil)
+		}
+	}
 	var mtlsConfig *tls.Config
 	if cfg.Merchant != nil {
-		cert, err := loadMerchantCert(cfg.Merchant)
+		cert, err := loadMerchantCert(cfg.Merchant, cfg.MchID)
 		if err != nil {
 			bad("Merchant", "cannot be used", err)
 		} else {
@@ -287,6 +340,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.Join(errs...)
 	}
 
+	c.life, c.end = context.WithCancel(context.Background())
 	c.timeout = orDefault(cfg.Timeout, DefaultTimeout)
 	c.userAgent = cfg.UserAgent
 	if c.userAgent == "" {
@@ -295,6 +349,11 @@ func New(cfg Config) (*Client, error) {
 	dial := cfg.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
+	if proxyCfg != nil {
+		if dial, err = proxyCfg.dialer(dial, tlsConfig); err != nil {
+			return nil, &ConfigError{Field: "Proxy", Problem: "cannot be used", Err: err}
+		}
 	}
 	maxBody := cfg.MaxResponseSize
 	if maxBody <= 0 {
@@ -305,6 +364,7 @@ func New(cfg Config) (*Client, error) {
 		maxIdle = DefaultMaxIdleConns
 	}
 	c.transport = &transport{
+		backups:      backupTable,
 		maxBody:      maxBody,
 		writeTimeout: cfg.WriteTimeout,
 		readTimeout:  cfg.ReadTimeout,
@@ -323,7 +383,6 @@ func New(cfg Config) (*Client, error) {
 		v3.Push("verifier", middleware.Verifier(c.keys))
 		v3.Push("http_errors", middleware.HTTPErrors())
 		v3.Push("signer", middleware.Signer(cfg.MchID, cfg.Serial, signer))
-		c.signer = signer
 	} else {
 		v3.Push("http_errors", middleware.HTTPErrors())
 	}
@@ -352,9 +411,32 @@ func (c *Client) Keys() *middleware.Keys { return c.keys }
 func (c *Client) MchID() string { return c.mchid }
 
 // Close closes idle connections and makes later calls fail. Calls in flight
-// finish first.
+// finish first. Background work the client started, such as a certificate
+// refresh, is stopped, and Close returns once it has ended. Close may be
+// called more than once.
 func (c *Client) Close() error {
+	c.lifeMu.Lock()
+	c.closed = true
+	c.lifeMu.Unlock()
+	c.end()
 	c.transport.pool.closeIdle(true)
+	c.bg.Wait()
+	return nil
+}
+
+// goBackground runs fn in a goroutine under the client's lifetime, which
+// Close ends and waits for. It fails when the client is closed.
+func (c *Client) goBackground(fn func(life context.Context)) error {
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	if c.closed {
+		return errPoolClosed
+	}
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		fn(c.life)
+	}()
 	return nil
 }
 
@@ -387,6 +469,33 @@ func loadSigner(v any) (stdcrypto.Signer, error) {
 	return nil, fmt.Errorf("unsupported type %T: use a crypto.Signer, a crypto.Secret, a string or a []byte", v)
 }
 
+// loadKeyInfo loads a Config.Certs entry; a certificate gives its validity
+// period too.
+func loadKeyInfo(serial string, v any) (middleware.KeyInfo, error) {
+	info := middleware.KeyInfo{Serial: serial}
+	if cert, err := loadCertificate(v); err == nil {
+		v = cert
+		info.NotBefore, info.NotAfter = cert.NotBefore, cert.NotAfter
+	}
+	pub, err := loadPublicKey(v)
+	info.PublicKey = pub
+	return info, err
+}
+
+// loadCertificate loads an *x509.Certificate, or a string or []byte that
+// crypto.LoadCertificate or crypto.ParseCertificate accepts.
+func loadCertificate(v any) (*x509.Certificate, error) {
+	switch c := v.(type) {
+	case *x509.Certificate:
+		return c, nil
+	case string:
+		return crypto.LoadCertificate(c)
+	case []byte:
+		return crypto.ParseCertificate(c)
+	}
+	return nil, fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
+}
+
 func loadPublicKey(v any) (*rsa.PublicKey, error) {
 	switch k := v.(type) {
 	case *rsa.PublicKey:
@@ -404,32 +513,36 @@ func loadPublicKey(v any) (*rsa.PublicKey, error) {
 	return nil, fmt.Errorf("unsupported type %T: use an *rsa.PublicKey, an *x509.Certificate, a string or a []byte", v)
 }
 
-func loadMerchantCert(m *MerchantCert) (tls.Certificate, error) {
+func loadMerchantCert(m *MerchantCert, mchid string) (tls.Certificate, error) {
 	var cert *x509.Certificate
+	var key stdcrypto.Signer
+	var chain []*x509.Certificate
 	var err error
-	switch v := m.Cert.(type) {
-	case *x509.Certificate:
-		cert = v
-	case string:
-		cert, err = crypto.LoadCertificate(v)
-	case []byte:
-		cert, err = crypto.ParseCertificate(v)
-	default:
-		err = fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
-	}
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	key, err := loadSigner(m.Key)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("Key: %w", err)
+	if m.PKCS12 != nil {
+		if m.Cert != nil || m.Key != nil {
+			return tls.Certificate{}, errors.New("set either PKCS12 or Cert and Key, not both")
+		}
+		if cert, key, chain, err = loadPKCS12(m.PKCS12, m.Password, mchid); err != nil {
+			return tls.Certificate{}, err
+		}
+	} else {
+		if cert, err = loadCertificate(m.Cert); err != nil {
+			return tls.Certificate{}, err
+		}
+		if key, err = loadSigner(m.Key); err != nil {
+			return tls.Certificate{}, fmt.Errorf("Key: %w", err)
+		}
 	}
 	if pub, ok := cert.PublicKey.(interface {
 		Equal(stdcrypto.PublicKey) bool
 	}); !ok || !pub.Equal(key.Public()) {
 		return tls.Certificate{}, errors.New("Key is not the private key of Cert")
 	}
-	return tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}, nil
+	out := tls.Certificate{Certificate: [][]byte{cert.Raw}, PrivateKey: key, Leaf: cert}
+	for _, ca := range chain {
+		out.Certificate = append(out.Certificate, ca.Raw)
+	}
+	return out, nil
 }
 
 func parseBaseURL(s string) (*url.URL, error) {

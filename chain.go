@@ -240,6 +240,9 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (*
 		Security:   o.Security,
 		Nonceless:  o.Nonceless,
 	}
+	if err := c.prepareBody(proto, o); err != nil {
+		return nil, err
+	}
 	if err := buildBody(req, proto, o); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,13 @@ func (cfg Config) String() string {
 	if cfg.BaseURL != "" {
 		fmt.Fprintf(&b, ", BaseURL:%q", cfg.BaseURL)
 	}
+	if cfg.Proxy != "" {
+		if p, err := parseProxy(cfg.Proxy); err == nil {
+			fmt.Fprintf(&b, ", Proxy:%q", p.shown)
+		} else {
+			b.WriteString(", Proxy:" + redacted)
+		}
+	}
 	b.WriteString("}")
 	return b.String()
 }
@@ -50,6 +57,9 @@ func certSerials(m map[string]any) []string {
 
 // String describes the certificate without its key.
 func (m MerchantCert) String() string {
+	if m.PKCS12 != nil {
+		return fmt.Sprintf("wechatpay.MerchantCert{PKCS12:%s, Password:%s}", presence(true), presence(!m.Password.IsZero()))
+	}
 	return fmt.Sprintf("wechatpay.MerchantCert{Cert:%s, Key:%s}", presence(m.Cert != nil), presence(m.Key != nil))
 }
 

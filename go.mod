@@ -7,6 +7,8 @@ require (
 	github.com/std-uritemplate/std-uritemplate/go/v2 v2.0.3
 	github.com/tidwall/gjson v1.20.1
 	github.com/valyala/fasthttp v1.77.0
+	golang.org/x/net v0.61.0
+	software.sslmate.com/src/go-pkcs12 v0.7.4
 )
 
 require (
@@ -16,4 +18,5 @@ require (
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
 )

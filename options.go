@@ -42,7 +42,9 @@ type Options struct {
 	// io.Reader is streamed. A streamed body that has a
 	// `SignedBody() []byte` method is signed over what it returns (the meta
 	// JSON of an upload); one with `ContentType() string` sets Content-Type,
-	// and one with `Size() int64` sets Content-Length.
+	// and one with `Size() int64` sets Content-Length. A *Media is such a
+	// body: the upload form of an APIv3 call, or of an APIv2 call, for which
+	// the client builds and signs the APIv2 form.
 	Body any
 
 	// Vars are the URI template variables: {transaction_id} takes

@@ -21,6 +21,7 @@ import (
 // HTTP/1.1 and reads the answer.
 type transport struct {
 	pool         *connPool
+	backups      backups       // where a call goes when its host cannot be reached
 	maxBody      int64         // largest answer body held in memory
 	writeTimeout time.Duration // to write the request; 0: only the call's deadline
 	readTimeout  time.Duration // to read the answer; 0: only the call's deadline
@@ -52,6 +53,20 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		return nil, terr("dial", false, err)
 	}
 	c, _, err := t.pool.get(ctx, key, u.Hostname())
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errPoolClosed) && !errors.Is(err, errNoMerchantCert) {
+		// Nothing was sent: the call may move, once, to the backup domain.
+		if alt := t.backups.backupFor(u); alt != nil {
+			first := fmt.Errorf("%s://%s: %w", u.Scheme, u.Host, err)
+			u, req.URL = alt, alt
+			key = poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
+			if req.Security && !key.tls {
+				return nil, terr("dial", false, errors.New("security calls need an https backup URL"))
+			}
+			if c, _, err = t.pool.get(ctx, key, u.Hostname()); err != nil {
+				err = fmt.Errorf("%w (the backup domain was tried after %w)", err, first)
+			}
+		}
+	}
 	if err != nil {
 		return nil, terr("dial", false, err)
 	}
@@ -124,6 +139,13 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	}
 	if body != nil {
 		if req.Sink != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			if s, ok := req.Sink.(interface{ ExpectSize(int64) }); ok {
+				n := int64(fresp.Header.ContentLength())
+				if n < 0 || gzipped {
+					n = -1
+				}
+				s.ExpectSize(n)
+			}
 			resp.Written, err = io.Copy(req.Sink, body)
 		} else {
 			resp.Body, err = readLimited(body, t.maxBody)

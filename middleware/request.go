@@ -56,7 +56,10 @@ type Request struct {
 	Nonceless bool
 
 	// Sink, when not nil, receives the body of a 2xx answer instead of
-	// Response.Body, so that a download is not held in memory.
+	// Response.Body, so that a download is not held in memory. When it has a
+	// method ExpectSize(int64), the transport calls it first with the
+	// body's length, or -1 when unknown; a step that wraps the sink should
+	// pass that call on.
 	Sink io.Writer
 }
 

@@ -229,6 +229,13 @@ func (g *xmlGuard) write(p []byte) error {
 	return nil
 }
 
+// ExpectSize passes the answer's length on to the sink.
+func (g *xmlGuard) ExpectSize(n int64) {
+	if s, ok := g.w.(interface{ ExpectSize(int64) }); ok {
+		s.ExpectSize(n)
+	}
+}
+
 // finish flushes a body shorter than the peek window.
 func (g *xmlGuard) finish() error {
 	if g.decided {
