@@ -36,11 +36,12 @@ type (
 
 // Reasons wrapped by a *VerifyError.
 var (
-	ErrMissingHeaders = middleware.ErrMissingHeaders
-	ErrClockSkew      = middleware.ErrClockSkew
-	ErrUnknownSerial  = middleware.ErrUnknownSerial
-	ErrBadSignature   = middleware.ErrBadSignature
-	ErrSignTest       = middleware.ErrSignTest
-	ErrDigestMismatch = middleware.ErrDigestMismatch
-	ErrMissingSign    = middleware.ErrMissingSign
+	ErrMissingHeaders     = middleware.ErrMissingHeaders
+	ErrClockSkew          = middleware.ErrClockSkew
+	ErrUnknownSerial      = middleware.ErrUnknownSerial
+	ErrCertificateExpired = middleware.ErrCertificateExpired
+	ErrBadSignature       = middleware.ErrBadSignature
+	ErrSignTest           = middleware.ErrSignTest
+	ErrDigestMismatch     = middleware.ErrDigestMismatch
+	ErrMissingSign        = middleware.ErrMissingSign
 )

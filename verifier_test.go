@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -258,5 +259,40 @@ func TestVerifierPrefersMessageVerifier(t *testing.T) {
 	var ve *wechatpay.VerifyError
 	if !errors.As(err, &ve) || !errors.Is(err, wechatpay.ErrBadSignature) || !errors.Is(err, v.err) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// An answer signed with the key of a platform certificate that has expired
+// is refused, though the signature itself is right.
+func TestExpiredPlatformCertificate(t *testing.T) {
+	srv := wechatpaytest.NewServer(wechatpaytest.WithMode(wechatpaytest.CertificateMode))
+	defer srv.Close()
+	srv.HandleFunc("GET", "v3/x", echo)
+	expired := *srv.Platform.Cert
+	tmpl := &x509.Certificate{SerialNumber: expired.SerialNumber, Subject: expired.Subject,
+		NotBefore: time.Now().AddDate(-1, 0, 0), NotAfter: time.Now().Add(-time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &srv.Platform.Key.PublicKey, srv.Platform.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	cfg := srv.Config()
+	cfg.Certs = map[string]any{srv.Platform.Serial: cert}
+	c, err := wechatpay.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Chain("v3/x").Get()
+	var ve *wechatpay.VerifyError
+	if !errors.As(err, &ve) || !errors.Is(err, wechatpay.ErrCertificateExpired) {
+		t.Fatal(err)
+	}
+	// The same key as a public key (no validity) verifies.
+	cfg.Certs = map[string]any{srv.Platform.Serial: &srv.Platform.Key.PublicKey}
+	c2, _ := wechatpay.New(cfg)
+	defer c2.Close()
+	if _, err := c2.Chain("v3/x").Get(); err != nil {
+		t.Fatal(err)
 	}
 }

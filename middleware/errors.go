@@ -19,6 +19,11 @@ var (
 	// ErrUnknownSerial: no configured certificate or public key has the
 	// serial in Wechatpay-Serial.
 	ErrUnknownSerial = errors.New("no platform certificate or public key for Wechatpay-Serial")
+	// ErrCertificateExpired: the platform certificate named by
+	// Wechatpay-Serial was not valid when the answer was signed. WeChat Pay
+	// stops signing with a certificate before it expires; a signature by an
+	// expired one is a replay or a stolen key.
+	ErrCertificateExpired = errors.New("the platform certificate for Wechatpay-Serial is outside its validity period")
 	// ErrBadSignature: the signature does not match the answer.
 	ErrBadSignature = errors.New("signature does not match")
 	// ErrSignTest: the signature is a WECHATPAY/SIGNTEST/ probe, which WeChat
@@ -38,8 +43,8 @@ var (
 // if it came from WeChat Pay.
 type VerifyError struct {
 	// Err is the reason: one of ErrMissingHeaders, ErrClockSkew,
-	// ErrUnknownSerial, ErrBadSignature, ErrSignTest, ErrDigestMismatch,
-	// ErrMissingSign, possibly wrapped with details.
+	// ErrUnknownSerial, ErrCertificateExpired, ErrBadSignature, ErrSignTest,
+	// ErrDigestMismatch, ErrMissingSign, possibly wrapped with details.
 	Err error
 	// Response is the unverified answer.
 	Response *Response

@@ -34,8 +34,10 @@ const signTestPrefix = "WECHATPAY/SIGNTEST/"
 // Wechatpay-* headers h over body, at local time now: the four headers
 // present, the timestamp within MaxClockOffset, the serial known to keys, and
 // RSA-SHA256 over TIMESTAMP\nNONCE\nBODY\n. A WECHATPAY/SIGNTEST/ probe never
-// verifies. The error wraps one of ErrMissingHeaders, ErrSignTest,
-// ErrClockSkew, ErrUnknownSerial or ErrBadSignature.
+// verifies. When keys knows the certificate's validity (Lookup), the
+// signing time must fall within it. The error wraps one of
+// ErrMissingHeaders, ErrSignTest, ErrClockSkew, ErrUnknownSerial,
+// ErrCertificateExpired or ErrBadSignature.
 //
 // It serves both answers and notifications (回调通知).
 func VerifySignature(keys KeyStore, h http.Header, body []byte, now time.Time) error {
@@ -62,6 +64,12 @@ func VerifySignature(keys KeyStore, h http.Header, body []byte, now time.Time) e
 			known = fmt.Sprintf(" (known: %s)", strings.Join(k.Serials(), ", "))
 		}
 		return fmt.Errorf("%w: %q%s", ErrUnknownSerial, serial, known)
+	}
+	if l, ok := keys.(interface{ Lookup(string) (KeyInfo, bool) }); ok {
+		if info, ok := l.Lookup(serial); ok && !info.ValidAt(time.Unix(ts, 0)) {
+			return fmt.Errorf("%w: %s is valid from %s to %s", ErrCertificateExpired, serial,
+				info.NotBefore.UTC().Format(time.RFC3339), info.NotAfter.UTC().Format(time.RFC3339))
+		}
 	}
 	msg := formatter.AppendResponse(make([]byte, 0, 64+len(body)), timestamp, nonce, body)
 	if v, ok := keys.(MessageVerifier); ok {
