@@ -1,6 +1,7 @@
 package wechatpay_test
 
 import (
+	"bytes"
 	stdcrypto "crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -8,9 +9,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -258,5 +263,37 @@ func TestVerifierPrefersMessageVerifier(t *testing.T) {
 	var ve *wechatpay.VerifyError
 	if !errors.As(err, &ve) || !errors.Is(err, wechatpay.ErrBadSignature) || !errors.Is(err, v.err) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A signed answer that goes to a sink is verified over what the sink
+// received; one that does not verify leaves no file.
+func TestSignedAnswerToSink(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	query := wechatpay.M{"transaction_id": "4200000001", "query": wechatpay.M{"mchid": srv.MchID}}
+	ch := c.Chain("v3/pay/transactions/id/{transaction_id}")
+
+	var buf bytes.Buffer
+	res, err := ch.Get(query, wechatpay.M{"sink": &buf})
+	if err != nil || res.Written != int64(buf.Len()) || !strings.Contains(buf.String(), `"transaction_id":"4200000001"`) {
+		t.Fatalf("%v %d %s", err, buf.Len(), buf.String())
+	}
+	file := filepath.Join(t.TempDir(), "transaction.json")
+	if _, err := ch.Get(query, wechatpay.M{"sink": file}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(file); err != nil || !json.Valid(b) {
+		t.Fatalf("%v %s", err, b)
+	}
+
+	srv.Fault("GET v3/pay/transactions/id/{transaction_id}", wechatpaytest.BadSignature().Once())
+	forged := filepath.Join(t.TempDir(), "forged.json")
+	if _, err := ch.Get(query, wechatpay.M{"sink": forged}); !errors.Is(err, wechatpay.ErrBadSignature) {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(forged); !os.IsNotExist(err) {
+		t.Fatalf("a forged answer was saved: %v", err)
 	}
 }
