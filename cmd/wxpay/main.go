@@ -66,13 +66,14 @@ func (e *env) loadConfig() (wechatpay.Config, error) {
 
 // commands are the subcommands by name; add new ones here.
 var commands = map[string]command{
-	"get":     requestCommand(http.MethodGet),
-	"post":    requestCommand(http.MethodPost),
-	"put":     requestCommand(http.MethodPut),
-	"patch":   requestCommand(http.MethodPatch),
-	"delete":  requestCommand(http.MethodDelete),
-	"sandbox": {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
-	"notify":  {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
+	"get":          requestCommand(http.MethodGet),
+	"post":         requestCommand(http.MethodPost),
+	"put":          requestCommand(http.MethodPut),
+	"patch":        requestCommand(http.MethodPatch),
+	"delete":       requestCommand(http.MethodDelete),
+	"certificates": {summary: "download, decrypt, verify and save the platform certificates (平台证书)", run: runCertificates},
+	"sandbox":      {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
+	"notify":       {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
 }
 
 func main() {

@@ -173,7 +173,7 @@ func describe(err error) string {
 	case errors.As(err, &oe) && strings.HasPrefix(oe.Problem, "is missing: the path"):
 		msg += fmt.Sprintf("\ngive it with --var %s=VALUE", oe.Option)
 	case errors.As(err, &ve):
-		msg += "\nthe call may have taken effect: do not act on this answer; query the order before retrying"
+		msg += "\ndo not act on this answer; a call that changes something may still have taken effect: query before retrying"
 	case errors.As(err, &te):
 		if te.Sent {
 			msg += "\nthe request may have reached WeChat Pay: query the order before retrying"
