@@ -71,6 +71,7 @@ var commands = map[string]command{
 	"put":          requestCommand(http.MethodPut),
 	"patch":        requestCommand(http.MethodPatch),
 	"delete":       requestCommand(http.MethodDelete),
+	"demo":         {summary: "walk the main flows against a fake WeChat Pay in this process (no network, no files)", run: runDemo},
 	"certificates": {summary: "download, decrypt, verify and save the platform certificates (平台证书)", run: runCertificates},
 	"sandbox":      {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
 	"notify":       {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
