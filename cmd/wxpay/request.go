@@ -33,7 +33,7 @@ var requestFlags = flagSet{defs: []flagDef{
 // requestCommand is the command that calls PATH with method.
 func requestCommand(method string) command {
 	return command{
-		summary: "call an API with " + method + ": PATH, flags (-q, -d, -x, -H, --var, -o, -i)",
+		summary: method + " PATH: call an API, print the verified answer",
 		run: func(ctx context.Context, e *env, args []string) int {
 			return runRequest(ctx, e, method, args)
 		},
@@ -54,11 +54,13 @@ type apiCall struct {
 func runRequest(ctx context.Context, e *env, method string, args []string) int {
 	name := "wxpay " + strings.ToLower(method)
 	usage := func() {
-		fmt.Fprintf(e.stderr, "usage: %s PATH [flags]\n\n"+
-			"Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2), e.g.\n"+
+		fmt.Fprintf(e.stderr, "usage: wxpay [-c FILE] %s PATH [flags]\n\n"+
+			"Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2, or a full URL), e.g.\n"+
 			"  v3/pay/transactions/id/{transaction_id} --var transaction_id=4200…\n"+
 			"and prints the verified answer: JSON pretty-printed, APIv2 XML as a JSON object.\n"+
-			"Flags may come before or after PATH; -- ends them.\n\nflags:\n", name)
+			"Flags may come before or after PATH; -- ends them. Exit status: 0 when the call\n"+
+			"succeeded and its answer verified, 1 otherwise (the reason on standard error),\n"+
+			"2 for bad flags.\n\nflags:\n", strings.ToLower(method))
 		requestFlags.usage(e.stderr)
 	}
 	p, err := requestFlags.parse(args)
