@@ -139,12 +139,12 @@ func keyValue(flag, s string) (string, string, error) {
 	return k, v, nil
 }
 
-// headerValue splits a 'Name: value' header argument.
-func headerValue(s string) (string, string, error) {
+// headerValue splits a 'Name: value' header argument of flag.
+func headerValue(flag, s string) (string, string, error) {
 	name, value, ok := strings.Cut(s, ":")
 	name = strings.TrimSpace(name)
 	if !ok || name == "" || strings.ContainsAny(name, " \t") {
-		return "", "", fmt.Errorf("-H %q: want 'Name: value'", s)
+		return "", "", fmt.Errorf("%s %q: want 'Name: value'", flag, s)
 	}
 	return name, strings.TrimSpace(value), nil
 }

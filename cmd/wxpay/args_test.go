@@ -89,11 +89,11 @@ func TestKeyValue(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
-	if n, v, err := headerValue("Wechatpay-Serial:  PUB_KEY_ID_1 "); err != nil || n != "Wechatpay-Serial" || v != "PUB_KEY_ID_1" {
+	if n, v, err := headerValue("-H", "Wechatpay-Serial:  PUB_KEY_ID_1 "); err != nil || n != "Wechatpay-Serial" || v != "PUB_KEY_ID_1" {
 		t.Errorf("%q %q %v", n, v, err)
 	}
 	for _, bad := range []string{"no colon", ": v", "Bad Name: v"} {
-		if _, _, err := headerValue(bad); err == nil {
+		if _, _, err := headerValue("-H", bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}

@@ -117,12 +117,8 @@ func TestNoSecretsPrinted(t *testing.T) {
 func TestBinary(t *testing.T) {
 	srv := wechatpaytest.NewTLSServer(wechatpaytest.WithMode(wechatpaytest.BothModes))
 	defer srv.Close()
-	dir := t.TempDir()
-	config := filepath.Join(dir, "wechatpay.json")
-	if err := writeSandboxConfig(config, srv); err != nil {
-		t.Fatal(err)
-	}
-	ca := filepath.Join(dir, "sandbox-ca.pem")
+	config := sandboxConfig(t, srv)
+	ca := filepath.Join(filepath.Dir(config), "sandbox-ca.pem")
 	os.WriteFile(ca, srv.TLSCertificatePEM(), 0o600)
 	wxpay := func(args ...string) result {
 		cmd := exec.Command(os.Args[0], args...)

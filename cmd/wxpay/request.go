@@ -141,30 +141,25 @@ func newAPICall(method string, p *parsedArgs, stdin io.Reader) (*apiCall, error)
 	if c.query != nil {
 		c.opts.Query = c.query
 	}
-	if fields, err := uniquePairs("-x", p.values["xml"], keyValue); err != nil {
+	fields, err := uniqueValues("-x", p.values["xml"], keyValue)
+	if err != nil {
 		return nil, err
-	} else if fields != nil {
+	}
+	if len(fields) > 0 {
 		c.opts.XML = fields
 	}
-	headers, err := uniquePairs("-H", p.values["header"], func(_, s string) (string, string, error) { return headerValue(s) })
+	if c.opts.Headers, err = uniqueValues("-H", p.values["header"], headerValue); err != nil {
+		return nil, err
+	}
+	vars, err := uniqueValues("--var", p.values["var"], keyValue)
 	if err != nil {
 		return nil, err
 	}
-	for _, h := range headers {
-		if c.opts.Headers == nil {
-			c.opts.Headers = map[string]string{}
-		}
-		c.opts.Headers[h.Key] = h.Value
-	}
-	vars, err := uniquePairs("--var", p.values["var"], keyValue)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vars {
+	for k, v := range vars {
 		if c.opts.Vars == nil {
 			c.opts.Vars = map[string]any{}
 		}
-		c.opts.Vars[v.Key] = v.Value
+		c.opts.Vars[k] = v
 	}
 	if p.has("data") {
 		body, err := readData(p.value("data"), stdin)
@@ -176,10 +171,11 @@ func newAPICall(method string, p *parsedArgs, stdin io.Reader) (*apiCall, error)
 	return c, nil
 }
 
-// uniquePairs splits each argument of a flag into a name and a value,
-// refusing a name given twice (compared as header names are, for -H).
-func uniquePairs(flag string, args []string, split func(flag, s string) (string, string, error)) ([]formatter.Pair, error) {
-	var out []formatter.Pair
+// uniqueValues splits each argument of a flag into a name and a value,
+// refusing a name given twice (compared as header names are, for -H). It
+// returns nil for no arguments.
+func uniqueValues(flag string, args []string, split func(flag, s string) (string, string, error)) (map[string]string, error) {
+	var out map[string]string
 	seen := map[string]bool{}
 	for _, a := range args {
 		k, v, err := split(flag, a)
@@ -194,7 +190,10 @@ func uniquePairs(flag string, args []string, split func(flag, s string) (string,
 			return nil, fmt.Errorf("%s %s is given twice", flag, k)
 		}
 		seen[id] = true
-		out = append(out, formatter.Pair{Key: k, Value: v})
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
 	}
 	return out, nil
 }

@@ -31,11 +31,18 @@ func newCLI(t *testing.T, opts ...wechatpaytest.Option) *cli {
 	t.Helper()
 	srv := wechatpaytest.NewServer(append([]wechatpaytest.Option{wechatpaytest.WithMode(wechatpaytest.BothModes)}, opts...)...)
 	t.Cleanup(srv.Close)
+	return &cli{t: t, srv: srv, config: sandboxConfig(t, srv)}
+}
+
+// sandboxConfig writes the config of srv, as `wxpay sandbox` does, in a
+// temporary folder and returns its path.
+func sandboxConfig(t *testing.T, srv *wechatpaytest.Server) string {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "wechatpay.json")
 	if err := writeSandboxConfig(cfg, srv); err != nil {
 		t.Fatal(err)
 	}
-	return &cli{t: t, srv: srv, config: cfg}
+	return cfg
 }
 
 // run runs `wxpay -c CONFIG args…` with stdin.
