@@ -176,9 +176,9 @@ func describe(err error) string {
 		msg += "\ndo not act on this answer; a call that changes something may still have taken effect: query before retrying"
 	case errors.As(err, &te):
 		if te.Sent {
-			msg += "\nthe request may have reached WeChat Pay: query the order before retrying"
+			msg += "\nit may have taken effect: query the order before retrying"
 		} else {
-			msg += "\nthe request was not sent: it is safe to retry"
+			msg += "\nnothing reached WeChat Pay: it is safe to retry"
 		}
 	case errors.As(err, &v2):
 		if v2.Response != nil {
