@@ -97,7 +97,7 @@ func runRequest(ctx context.Context, e *env, method string, args []string) int {
 	}
 	defer client.Close()
 
-	res, err := call.do(ctx, client.Chain(template), e.stdout)
+	res, raw, err := call.do(ctx, client.Chain(template))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s: %s\n", name, describe(err))
 		if call.include {
@@ -115,6 +115,7 @@ func runRequest(ctx context.Context, e *env, method string, args []string) int {
 	case "":
 		e.stdout.Write(formatBody(res))
 	case "-":
+		e.stdout.Write(raw)
 	default:
 		if fi, err := os.Stat(call.output); err == nil {
 			fmt.Fprintf(e.stderr, "%s: saved %d bytes to %s\n", name, fi.Size(), call.output)
@@ -293,10 +294,11 @@ func rewrittenByChain(seg string) bool {
 
 // do makes the call. With -o, the body goes to the file through the SDK's
 // Download, which creates the file only when the call succeeded and its
-// answer verified; -o - writes it to stdout once it has.
-func (c *apiCall) do(ctx context.Context, ch wechatpay.Chain, stdout io.Writer) (*wechatpay.Response, error) {
+// answer verified; with -o - it is returned as received, as raw.
+func (c *apiCall) do(ctx context.Context, ch wechatpay.Chain) (res *wechatpay.Response, raw []byte, err error) {
 	if c.output == "" {
-		return ch.Do(ctx, c.method, c.opts)
+		res, err = ch.Do(ctx, c.method, c.opts)
+		return res, nil, err
 	}
 	var buf bytes.Buffer
 	d := wechatpay.Download{File: c.output}
@@ -305,21 +307,18 @@ func (c *apiCall) do(ctx context.Context, ch wechatpay.Chain, stdout io.Writer) 
 	}
 	r, err := ch.Download(ctx, c.method, d, c.opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// An APIv2 XML answer is checked in memory and does not reach the sink.
 	if held := r.Response.Body; len(held) > 0 && r.Received == 0 {
 		buf.Write(held)
 		if c.output != "-" {
 			if err := replaceFile(c.output, held); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	if c.output == "-" {
-		_, err = stdout.Write(buf.Bytes())
-	}
-	return r.Response, err
+	return r.Response, buf.Bytes(), nil
 }
 
 // replaceFile writes data to a temporary file beside path and renames it

@@ -216,6 +216,9 @@ func TestRequestIncludeAndOutput(t *testing.T) {
 	if r := c.ok("get", bill["download_url"].(string), "--output", "-"); r.stdout != string(data) {
 		t.Fatal("-o - differs from the file")
 	}
+	if r := c.ok("get", bill["download_url"].(string), "-o", "-", "-i"); !strings.HasPrefix(r.stdout, "HTTP/1.1 200 OK\n") || !strings.HasSuffix(r.stdout, "\n\n"+string(data)) {
+		t.Fatal("-o - -i: not the head, then the body")
+	}
 	// -o with a signed JSON answer and with an APIv2 answer.
 	tx := filepath.Join(dir, "tx.json")
 	c.ok("get", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=2", "-q", "mchid="+c.srv.MchID, "-o", tx)
