@@ -1,6 +1,7 @@
 package wechatpay_test
 
 import (
+	"bytes"
 	stdcrypto "crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -9,9 +10,13 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -294,5 +299,37 @@ func TestExpiredPlatformCertificate(t *testing.T) {
 	defer c2.Close()
 	if _, err := c2.Chain("v3/x").Get(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A signed answer that goes to a sink is verified over what the sink
+// received; one that does not verify leaves no file.
+func TestSignedAnswerToSink(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	query := wechatpay.M{"transaction_id": "4200000001", "query": wechatpay.M{"mchid": srv.MchID}}
+	ch := c.Chain("v3/pay/transactions/id/{transaction_id}")
+
+	var buf bytes.Buffer
+	res, err := ch.Get(query, wechatpay.M{"sink": &buf})
+	if err != nil || res.Written != int64(buf.Len()) || !strings.Contains(buf.String(), `"transaction_id":"4200000001"`) {
+		t.Fatalf("%v %d %s", err, buf.Len(), buf.String())
+	}
+	file := filepath.Join(t.TempDir(), "transaction.json")
+	if _, err := ch.Get(query, wechatpay.M{"sink": file}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(file); err != nil || !json.Valid(b) {
+		t.Fatalf("%v %s", err, b)
+	}
+
+	srv.Fault("GET v3/pay/transactions/id/{transaction_id}", wechatpaytest.BadSignature().Once())
+	forged := filepath.Join(t.TempDir(), "forged.json")
+	if _, err := ch.Get(query, wechatpay.M{"sink": forged}); !errors.Is(err, wechatpay.ErrBadSignature) {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(forged); !os.IsNotExist(err) {
+		t.Fatalf("a forged answer was saved: %v", err)
 	}
 }

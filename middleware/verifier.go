@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -121,11 +122,21 @@ func Verifier(keys KeyStore) Middleware {
 					req.Sink = io.MultiWriter(req.Sink, digest)
 				}
 			}
+			// A signed answer that goes to a sink is verified over the
+			// bytes the sink received.
+			var sunk *teeSink
+			if req.Sink != nil && !statement {
+				sunk = &teeSink{w: req.Sink}
+				req.Sink = sunk
+			}
 			resp, err := next.Handle(ctx, req)
 			if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
 				return resp, err
 			}
 			body := resp.Body
+			if sunk != nil {
+				body = sunk.copy.Bytes()
+			}
 			want := resp.Header.Get(HeaderStatementSha1)
 			if statement && want != "" {
 				body = []byte(`{"sha1":"` + want + `"}`)
@@ -143,6 +154,26 @@ func Verifier(keys KeyStore) Middleware {
 			}
 			return resp, nil
 		})
+	}
+}
+
+// teeSink passes an answer on to a sink and keeps a copy to verify.
+type teeSink struct {
+	w    io.Writer
+	copy bytes.Buffer
+}
+
+// Write writes p to the sink and copies what it took.
+func (t *teeSink) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	t.copy.Write(p[:n])
+	return n, err
+}
+
+// ExpectSize passes the answer's length on to the sink.
+func (t *teeSink) ExpectSize(n int64) {
+	if s, ok := t.w.(interface{ ExpectSize(int64) }); ok {
+		s.ExpectSize(n)
 	}
 }
 

@@ -1,17 +1,26 @@
 // Command wxpay is the WeChat Pay (微信支付) command line of this SDK.
 //
-//	wxpay sandbox [--listen ADDR] [--config-out FILE] [--mode MODE]
+//	wxpay [-c FILE] get|post|put|patch|delete PATH [flags]
+//	wxpay [-c FILE] certificates [-o DIR]
 //	wxpay [-c FILE] notify [--v2] [-H 'Name: value']... [--body FILE|-]
+//	wxpay sandbox [--listen ADDR] [--config-out FILE] [--mode MODE]
+//	wxpay demo
 //
 // Every command that calls WeChat Pay reads its client configuration from
 // the file given with -c FILE (see internal/configfile for its format);
-// `wxpay sandbox` writes such a file for a local fake WeChat Pay.
+// `wxpay sandbox` writes such a file for a local fake WeChat Pay, and
+// `wxpay demo` runs the main flows against one in the same process.
+//
+// Exit codes: 0 when the call succeeded and its answer verified, 1 when it
+// failed or did not verify (the reason is on standard error), 2 for bad
+// flags or arguments. docs/cli.md is the manual.
 package main
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -57,8 +66,15 @@ func (e *env) loadConfig() (wechatpay.Config, error) {
 
 // commands are the subcommands by name; add new ones here.
 var commands = map[string]command{
-	"sandbox": {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
-	"notify":  {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
+	"get":          requestCommand(http.MethodGet),
+	"post":         requestCommand(http.MethodPost),
+	"put":          requestCommand(http.MethodPut),
+	"patch":        requestCommand(http.MethodPatch),
+	"delete":       requestCommand(http.MethodDelete),
+	"demo":         {summary: "walk the main flows against a fake WeChat Pay in this process (no network, no files)", run: runDemo},
+	"certificates": {summary: "download, decrypt, verify and save the platform certificates (平台证书)", run: runCertificates},
+	"sandbox":      {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
+	"notify":       {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
 }
 
 func main() {
@@ -111,7 +127,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun wxpay COMMAND -h for a command's flags.")
 }

@@ -110,10 +110,14 @@ func (f *File) Config(dir string) (wechatpay.Config, error) {
 }
 
 // pemOrFile returns PEM text as it is, or the content of the file a path
-// or file:// URL names.
+// or file:// URL names. A value that is neither is never quoted in the
+// error: it may be a key.
 func pemOrFile(v, dir string) ([]byte, error) {
 	if strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
 		return []byte(v), nil
+	}
+	if strings.Contains(v, "-----BEGIN") || strings.ContainsAny(v, "\r\n") {
+		return nil, errors.New("is neither PEM text (which starts with -----BEGIN) nor a file path")
 	}
 	p := strings.TrimPrefix(v, "file://")
 	if p == "" {

@@ -80,16 +80,20 @@ func TestLoadPartial(t *testing.T) {
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	for name, tc := range map[string]struct{ data, want string }{
-		"unknown field": {`{"mchid": "1", "base_uri": "x"}`, `unknown field "base_uri"`},
-		"trailing data": {`{"mchid": "1"} {}`, "data after"},
-		"missing file":  {`{"private_key": "nope.pem"}`, "private_key"},
-		"missing cert":  {`{"certs": {"PUB_KEY_ID_1": "file://gone.pem"}}`, `certs["PUB_KEY_ID_1"]`},
-		"not JSON":      {`mchid=1`, "invalid character"},
+		"unknown field":   {`{"mchid": "1", "base_uri": "x"}`, `unknown field "base_uri"`},
+		"trailing data":   {`{"mchid": "1"} {}`, "data after"},
+		"missing file":    {`{"private_key": "nope.pem"}`, "private_key"},
+		"missing cert":    {`{"certs": {"PUB_KEY_ID_1": "file://gone.pem"}}`, `certs["PUB_KEY_ID_1"]`},
+		"not JSON":        {`mchid=1`, "invalid character"},
+		"text before PEM": {`{"private_key": "key: -----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----\n"}`, "private_key: is neither PEM text"},
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
 		write(t, path, tc.data)
-		if _, err := configfile.Load(path); err == nil || !strings.Contains(err.Error(), tc.want) {
+		_, err := configfile.Load(path)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: want an error about %q, got %v", name, tc.want, err)
+		} else if strings.Contains(err.Error(), "MIIEsecret") {
+			t.Errorf("%s: the error quotes the key: %v", name, err)
 		}
 	}
 }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wechatpay-go/wechatpay/wechatpaytest"
+)
+
+// Config problems exit 1 and say which file and field.
+func TestConfigErrors(t *testing.T) {
+	c := newCLI(t)
+	dir := filepath.Dir(c.config)
+	badPEM := filepath.Join(dir, "bad_key.pem")
+	os.WriteFile(badPEM, []byte("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		edit func(m map[string]any)
+		want []string
+	}{
+		{"unknown field", func(m map[string]any) { m["base_uri"] = "https://x/" }, []string{c.config, `unknown field "base_uri"`}},
+		{"key file missing", func(m map[string]any) { m["private_key"] = "gone.pem" }, []string{"private_key", "no such file"}},
+		{"bad PEM", func(m map[string]any) { m["private_key"] = badPEM }, []string{"Config.PrivateKey", "cannot be used"}},
+		{"bad PEM text", func(m map[string]any) {
+			m["private_key"] = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
+		},
+			[]string{"Config.PrivateKey"}},
+		{"short APIv2 key", func(m map[string]any) { m["secret"] = "short" }, []string{"Config.Secret", "is 5 bytes long"}},
+		{"bad base_url", func(m map[string]any) { m["base_url"] = "api.mch.weixin.qq.com" }, []string{"Config.BaseURL"}},
+	} {
+		writeSandboxConfig(c.config, c.srv)
+		editConfig(t, c.config, tc.edit)
+		r := c.run("", "get", "v3/certificates")
+		if r.code != 1 || r.stdout != "" {
+			t.Errorf("%s: %+v", tc.name, r)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%s: stderr %q lacks %q", tc.name, r.stderr, w)
+			}
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	missing := filepath.Join(dir, "missing.json")
+	if code := run(context.Background(), []string{"-c", missing, "get", "v3/certificates"}, &env{stdout: &stdout, stderr: &stderr}); code != 1 ||
+		!strings.Contains(stderr.String(), missing) || !strings.Contains(stderr.String(), "no such file") {
+		t.Fatalf("exit %d %s", code, stderr.String())
+	}
+	// Without -c: $WECHATPAY_CONFIG, then ./wechatpay.json.
+	writeSandboxConfig(c.config, c.srv)
+	t.Setenv("WECHATPAY_CONFIG", c.config)
+	stdout.Reset()
+	if code := run(context.Background(), []string{"get", "v3/certificates"}, &env{stdout: &stdout, stderr: &stderr}); code != 0 || !strings.Contains(stdout.String(), `"serial_no"`) {
+		t.Fatalf("exit %d %s", code, stderr.String())
+	}
+	t.Setenv("WECHATPAY_CONFIG", "")
+	t.Chdir(dir)
+	stdout.Reset()
+	if code := run(context.Background(), []string{"get", "v3/certificates"}, &env{stdout: &stdout, stderr: &stderr}); code != 0 || !strings.Contains(stdout.String(), `"serial_no"`) {
+		t.Fatalf("exit %d %s", code, stderr.String())
+	}
+}
+
+// No command prints the APIv2 key, the APIv3 key or the private key,
+// whether it succeeds or fails.
+func TestNoSecretsPrinted(t *testing.T) {
+	c := newCLI(t)
+	key := string(c.srv.Merchant.KeyPEM())
+	keyLines := strings.Split(strings.TrimSpace(key), "\n")
+	secrets := []string{c.srv.Secret, c.srv.APIv3Key, keyLines[1], keyLines[len(keyLines)/2]}
+	c.srv.Fault("GET v3/pay/transactions/id/{transaction_id}", wechatpaytest.BadSignature().Once())
+	runs := [][]string{
+		{"get", "-i", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "-q", "mchid=" + c.srv.MchID}, // forged
+		{"get", "-i", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "-q", "mchid=" + c.srv.MchID},
+		{"post", "-i", "v2/pay/orderquery", "-x", "appid=wx1", "-x", "mch_id=" + c.srv.MchID, "-x", "transaction_id=1", "-x", "out_trade_no=1"},
+		{"post", "-i", "v2/pay/orderquery", "-x", "appid=wx1", "-x", "mch_id=" + c.srv.MchID},
+		{"get", "-i", "v3/no/such/endpoint"},
+		{"certificates"},
+		{"get", "v3/certificates", "--base-url", "http://127.0.0.1:1/"},
+		{"get", "-h"},
+	}
+	check := func(what string, r result) {
+		for _, s := range secrets {
+			if strings.Contains(r.stdout, s) || strings.Contains(r.stderr, s) {
+				t.Errorf("%s prints a secret %.8q…", what, s)
+			}
+		}
+	}
+	for _, args := range runs {
+		check(strings.Join(args, " "), c.run("", args...))
+	}
+	// Config errors, with the keys inline in the file.
+	for name, edit := range map[string]func(m map[string]any){
+		"short APIv3 key":     func(m map[string]any) { m["apiv3_key"] = c.srv.APIv3Key[:31] },
+		"short APIv2 key":     func(m map[string]any) { m["secret"] = c.srv.Secret + "x" },
+		"inline key, no cert": func(m map[string]any) { m["private_key"] = key; m["certs"] = map[string]any{} },
+		"inline key, broken":  func(m map[string]any) { m["private_key"] = strings.Replace(key, keyLines[2], "!!", 1) },
+		"inline key as path":  func(m map[string]any) { m["private_key"] = " x" + key },
+	} {
+		writeSandboxConfig(c.config, c.srv)
+		editConfig(t, c.config, edit)
+		r := c.run("", "get", "v3/certificates")
+		if r.code == 0 {
+			t.Errorf("%s: exit 0", name)
+		}
+		check(name, r)
+	}
+}
+
+// The command run as a process: exit codes, and mutual TLS for APIv2
+// against the HTTPS sandbox, trusted through SSL_CERT_FILE.
+func TestBinary(t *testing.T) {
+	srv := wechatpaytest.NewTLSServer(wechatpaytest.WithMode(wechatpaytest.BothModes))
+	defer srv.Close()
+	config := sandboxConfig(t, srv)
+	ca := filepath.Join(filepath.Dir(config), "sandbox-ca.pem")
+	os.WriteFile(ca, srv.TLSCertificatePEM(), 0o600)
+	wxpay := func(args ...string) result {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "WXPAY_RUN_MAIN=1", "SSL_CERT_FILE="+ca, "WECHATPAY_CONFIG="+config)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return result{code, stdout.String(), stderr.String()}
+	}
+	risk := []string{"post", "v2/mchrisk/querymchrisk", "-x", "mch_id=" + srv.MchID, "-x", "sign_type=HMAC-SHA256"}
+	if r := wxpay(append(risk, "--security")...); r.code != 0 || !strings.Contains(r.stdout, `"result_code": "SUCCESS"`) {
+		t.Fatalf("--security: %+v", r)
+	}
+	if r := wxpay(risk...); r.code != 1 || !strings.Contains(r.stderr, "return_code FAIL") || r.stdout != "" {
+		t.Fatalf("without --security: %+v", r)
+	}
+	if r := wxpay("get", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1"); r.code != 1 || !strings.Contains(r.stderr, "PARAM_ERROR") {
+		t.Fatalf("%+v", r)
+	}
+	if r := wxpay("get", "v3/certificates", "--nope"); r.code != 2 {
+		t.Fatalf("%+v", r)
+	}
+	r := wxpay("demo")
+	if r.code != 0 || strings.Count(r.stdout, "✓") != len(demoSteps) {
+		t.Fatalf("%+v", r)
+	}
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/formatter"
+)
+
+// requestFlags are the flags of get, post, put, patch and delete.
+var requestFlags = flagSet{defs: []flagDef{
+	{short: "q", long: "query", arg: "K=V", usage: "query parameter (repeatable); for an APIv2 GET, the fields to sign"},
+	{short: "d", long: "data", arg: "JSON|@FILE", usage: "APIv3 JSON body, sent as written; @FILE reads FILE, @- standard input"},
+	{short: "x", long: "xml", arg: "K=V", usage: "APIv2 field (repeatable); signed with the APIv2 key"},
+	{short: "H", long: "header", arg: "'N: V'", usage: "request header (repeatable)"},
+	{long: "var", arg: "K=V", usage: "value of the URI template variable {K} in PATH (repeatable)"},
+	{long: "security", usage: "APIv2 call with the merchant TLS certificate (merchant in the config)"},
+	{long: "base-url", arg: "URL", usage: "send this call to URL instead of the config's base_url"},
+	{short: "o", long: "output", arg: "FILE", usage: "write the body to FILE, created only when the call succeeded; - for standard output, unformatted"},
+	{short: "i", long: "include", usage: "print the status line and headers before the body"},
+}}
+
+// requestCommand is the command that calls PATH with method.
+func requestCommand(method string) command {
+	return command{
+		summary: method + " PATH: call an API, print the verified answer",
+		run: func(ctx context.Context, e *env, args []string) int {
+			return runRequest(ctx, e, method, args)
+		},
+	}
+}
+
+// apiCall is one call, as the flags describe it.
+type apiCall struct {
+	method  string
+	path    string // as given: a path template, a path, or an absolute URL
+	opts    wechatpay.Options
+	query   []formatter.Pair
+	output  string
+	include bool
+}
+
+// runRequest is `wxpay get|post|put|patch|delete PATH [flags]`.
+func runRequest(ctx context.Context, e *env, method string, args []string) int {
+	name := "wxpay " + strings.ToLower(method)
+	usage := func() {
+		fmt.Fprintf(e.stderr, "usage: wxpay [-c FILE] %s PATH [flags]\n\n"+
+			"Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2, or a full URL), e.g.\n"+
+			"  v3/pay/transactions/id/{transaction_id} --var transaction_id=4200…\n"+
+			"and prints the verified answer: JSON pretty-printed, APIv2 XML as a JSON object.\n"+
+			"Flags may come before or after PATH; -- ends them. Exit status: 0 when the call\n"+
+			"succeeded and its answer verified, 1 otherwise (the reason on standard error),\n"+
+			"2 for bad flags.\n\nflags:\n", strings.ToLower(method))
+		requestFlags.usage(e.stderr)
+	}
+	p, err := requestFlags.parse(args)
+	if errors.Is(err, errHelp) {
+		usage()
+		return exitOK
+	}
+	if err == nil && len(p.positional) != 1 {
+		err = fmt.Errorf("want one PATH, got %d arguments %q", len(p.positional), p.positional)
+	}
+	var call *apiCall
+	if err == nil {
+		call, err = newAPICall(method, p, e.stdin)
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\nRun %s -h for the flags.\n", name, err, name)
+		return exitUsage
+	}
+
+	cfg, err := e.loadConfig()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+		return exitFailure
+	}
+	template, err := call.template(cfg.BaseURL)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
+	client, err := wechatpay.New(cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %s: %v\n", name, e.configPath(), err)
+		return exitFailure
+	}
+	defer client.Close()
+
+	res, raw, err := call.do(ctx, client.Chain(template))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %s\n", name, describe(err))
+		if call.include {
+			if ans := failedAnswer(err); ans != nil {
+				writeHead(e.stderr, ans)
+				e.stderr.Write(formatBody(ans))
+			}
+		}
+		return exitCodeOf(err)
+	}
+	if call.include {
+		writeHead(e.stdout, res)
+	}
+	switch call.output {
+	case "":
+		e.stdout.Write(formatBody(res))
+	case "-":
+		e.stdout.Write(raw)
+	default:
+		if fi, err := os.Stat(call.output); err == nil {
+			fmt.Fprintf(e.stderr, "%s: saved %d bytes to %s\n", name, fi.Size(), call.output)
+		}
+	}
+	return exitOK
+}
+
+// newAPICall reads the flags into a call; stdin serves -d @-.
+func newAPICall(method string, p *parsedArgs, stdin io.Reader) (*apiCall, error) {
+	c := &apiCall{method: method, path: p.positional[0], output: p.value("output"), include: p.bools["include"]}
+	c.opts.Security = p.bools["security"]
+	c.opts.BaseURL = p.value("base-url")
+	if len(p.values["output"]) > 1 || len(p.values["data"]) > 1 || len(p.values["base-url"]) > 1 {
+		return nil, errors.New("-o, -d and --base-url may be given once each")
+	}
+	for _, q := range p.values["query"] {
+		k, v, err := keyValue("-q", q)
+		if err != nil {
+			return nil, err
+		}
+		c.query = append(c.query, formatter.Pair{Key: k, Value: v})
+	}
+	if c.query != nil {
+		c.opts.Query = c.query
+	}
+	fields, err := uniqueValues("-x", p.values["xml"], keyValue)
+	if err != nil {
+		return nil, err
+	}
+	if len(fields) > 0 {
+		c.opts.XML = fields
+	}
+	if c.opts.Headers, err = uniqueValues("-H", p.values["header"], headerValue); err != nil {
+		return nil, err
+	}
+	vars, err := uniqueValues("--var", p.values["var"], keyValue)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range vars {
+		if c.opts.Vars == nil {
+			c.opts.Vars = map[string]any{}
+		}
+		c.opts.Vars[k] = v
+	}
+	if p.has("data") {
+		body, err := readData(p.value("data"), stdin)
+		if err != nil {
+			return nil, err
+		}
+		c.opts.JSON = json.RawMessage(body)
+	}
+	return c, nil
+}
+
+// uniqueValues splits each argument of a flag into a name and a value,
+// refusing a name given twice (compared as header names are, for -H). It
+// returns nil for no arguments.
+func uniqueValues(flag string, args []string, split func(flag, s string) (string, string, error)) (map[string]string, error) {
+	var out map[string]string
+	seen := map[string]bool{}
+	for _, a := range args {
+		k, v, err := split(flag, a)
+		if err != nil {
+			return nil, err
+		}
+		id := k
+		if flag == "-H" {
+			id = http.CanonicalHeaderKey(k)
+		}
+		if seen[id] {
+			return nil, fmt.Errorf("%s %s is given twice", flag, k)
+		}
+		seen[id] = true
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// readData returns the -d body: the text itself, or the content of @FILE
+// (@- is standard input). It must be JSON.
+func readData(arg string, stdin io.Reader) ([]byte, error) {
+	body := []byte(arg)
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		var err error
+		switch {
+		case name == "-" && stdin == nil:
+			body = nil
+		case name == "-":
+			body, err = io.ReadAll(stdin)
+		default:
+			body, err = os.ReadFile(name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("-d %s: %w", arg, err)
+		}
+	}
+	if !json.Valid(body) {
+		what := "-d"
+		if arg != "" && arg[0] == '@' {
+			what = "-d " + arg
+		}
+		return nil, fmt.Errorf("%s is not valid JSON", what)
+	}
+	return body, nil
+}
+
+// template turns the PATH given into a template for Client.Chain that sends
+// it as written. An absolute URL (such as a bill's download_url) becomes a
+// path under the configured base URL when it starts with it, else a path
+// sent to its own host. Literal segments that Client.Chain would rewrite
+// (capitals, "_name_") are passed through template variables, so that an
+// ID written in the path is sent as it is.
+func (c *apiCall) template(configBase string) (string, error) {
+	path := c.path
+	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
+		u, err := url.Parse(path)
+		if err != nil || u.Host == "" {
+			return "", fmt.Errorf("PATH %q is not a valid URL", path)
+		}
+		if c.opts.BaseURL != "" {
+			return "", errors.New("PATH is an absolute URL: give the host there or with --base-url, not both")
+		}
+		base := configBase
+		if base == "" {
+			base = wechatpay.DefaultBaseURL
+		}
+		if !strings.HasSuffix(base, "/") {
+			base += "/"
+		}
+		if rest, ok := strings.CutPrefix(path, base); ok {
+			path = rest
+		} else {
+			c.opts.BaseURL = u.Scheme + "://" + u.Host + "/"
+			path = strings.TrimPrefix(u.EscapedPath(), "/")
+			if u.RawQuery != "" {
+				path += "?" + u.RawQuery
+			}
+		}
+	}
+	segments, query, hasQuery := strings.Cut(path, "?")
+	if hasQuery && c.query != nil {
+		return "", errors.New("PATH has a query: give the query there or with -q, not both")
+	}
+	parts := strings.Split(segments, "/")
+	for i, seg := range parts {
+		if strings.ContainsAny(seg, "{}") || !rewrittenByChain(seg) {
+			continue
+		}
+		name := fmt.Sprintf("wxpay_path_%d", i)
+		if c.opts.Vars == nil {
+			c.opts.Vars = map[string]any{}
+		}
+		c.opts.Vars[name] = seg
+		parts[i] = "{+" + name + "}" // reserved expansion: sent as written
+	}
+	out := strings.Join(parts, "/")
+	if hasQuery {
+		out += "?" + query
+	}
+	return out, nil
+}
+
+// rewrittenByChain tells whether Client.Chain would change a literal
+// segment: one with a capital letter, or of the form _name_.
+func rewrittenByChain(seg string) bool {
+	if len(seg) >= 2 && seg[0] == '_' && seg[len(seg)-1] == '_' {
+		return true
+	}
+	return strings.IndexFunc(seg, func(r rune) bool { return 'A' <= r && r <= 'Z' }) >= 0
+}
+
+// do makes the call. With -o, the body goes to the file through the SDK's
+// Download, which creates the file only when the call succeeded and its
+// answer verified; with -o - it is returned as received, as raw.
+func (c *apiCall) do(ctx context.Context, ch wechatpay.Chain) (res *wechatpay.Response, raw []byte, err error) {
+	if c.output == "" {
+		res, err = ch.Do(ctx, c.method, c.opts)
+		return res, nil, err
+	}
+	var buf bytes.Buffer
+	d := wechatpay.Download{File: c.output}
+	if c.output == "-" {
+		d = wechatpay.Download{Writer: &buf}
+	}
+	r, err := ch.Download(ctx, c.method, d, c.opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	// An APIv2 XML answer is checked in memory and does not reach the sink.
+	if held := r.Response.Body; len(held) > 0 && r.Received == 0 {
+		buf.Write(held)
+		if c.output != "-" {
+			if err := replaceFile(c.output, held); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return r.Response, buf.Bytes(), nil
+}
+
+// replaceFile writes data to a temporary file beside path and renames it
+// into place.
+func replaceFile(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.part")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
+}
