@@ -135,6 +135,7 @@ var stdCryptoNames = map[string]bool{
 var ambient = []struct{ name, decl string }{
 	{"client", "var client *wechatpay.Client"},
 	{"ctx", "var ctx context.Context"},
+	{"err", "var err error"},
 	{"cfg", "var cfg wechatpay.Config"},
 	{"nf", "var nf *wechatpay.Notifier"},
 	{"srv", "var srv *wechatpaytest.Server"},
