@@ -39,7 +39,16 @@ type snippet struct {
 	file string // the Markdown file, relative to the module root
 	line int    // the line of the block's first line of code
 	code string
+	// continues is set by the comment continuesMarker on the line before
+	// the fence: the block is compiled in the package of the block before
+	// it, as a file of its own, so that it may use that block's
+	// declarations.
+	continues bool
 }
+
+// continuesMarker, on the line before a ```go fence (where Markdown
+// renderers show nothing), joins the block to the previous one.
+const continuesMarker = "<!-- go: continues the previous snippet -->"
 
 // docFiles returns README.md and every Markdown file under docs/.
 func docFiles(t *testing.T) []string {
@@ -67,6 +76,7 @@ func extractSnippets(file string, data []byte) ([]snippet, error) {
 	var cur *snippet
 	var indent string
 	var b strings.Builder
+	prev := ""
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -74,7 +84,10 @@ func extractSnippets(file string, data []byte) ([]snippet, error) {
 		trimmed := strings.TrimLeft(line, " \t")
 		switch {
 		case cur == nil && (trimmed == "```go" || strings.HasPrefix(trimmed, "```go ")):
-			cur = &snippet{file: file, line: n + 1}
+			cur = &snippet{file: file, line: n + 1, continues: strings.TrimSpace(prev) == continuesMarker}
+			if cur.continues && len(out) == 0 {
+				return nil, fmt.Errorf("%s:%d: %s before the first ```go block", file, n-1, continuesMarker)
+			}
 			indent = line[:len(line)-len(trimmed)]
 			b.Reset()
 		case cur != nil && strings.HasPrefix(trimmed, "```"):
@@ -85,6 +98,7 @@ func extractSnippets(file string, data []byte) ([]snippet, error) {
 			b.WriteString(strings.TrimPrefix(line, indent))
 			b.WriteByte('\n')
 		}
+		prev = line
 	}
 	if cur != nil {
 		return nil, fmt.Errorf("%s:%d: unclosed ```go block", file, cur.line-1)
@@ -315,32 +329,53 @@ func topLevelNames(decls string) (map[string]bool, error) {
 	return names, nil
 }
 
-// render turns a snippet into the Go file of its own package.
-func render(s snippet, pkg, absFile string) (string, error) {
-	if strings.HasPrefix(strings.TrimSpace(s.code), "package ") || strings.HasPrefix(s.code, "//go:build") {
-		return fmt.Sprintf("//line %s:%d\n%s", absFile, s.line, s.code), nil
-	}
-	var decls, stmts []piece
+// parts is a fragment split into what it declares at top level and what
+// runs inside a function.
+type parts struct {
+	decls, stmts []piece
+	declared     map[string]bool // the top-level names of decls
+}
+
+// classify splits a fragment into declarations and statements.
+func classify(s snippet) (parts, error) {
+	var p parts
 	if _, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+s.code, parser.SkipObjectResolution); err == nil {
-		decls = []piece{{1, s.code}}
+		p.decls = []piece{{1, s.code}}
 	} else if _, err := useDeclared(s.code); err == nil {
-		stmts = []piece{{1, s.code}}
+		p.stmts = []piece{{1, s.code}}
 	} else {
-		decls, stmts = split(s.code)
+		p.decls, p.stmts = split(s.code)
 	}
-	declared := map[string]bool{}
-	for _, d := range decls {
+	p.declared = map[string]bool{}
+	for _, d := range p.decls {
 		names, err := topLevelNames(d.code)
 		if err != nil {
-			return "", fmt.Errorf("%s:%d: neither declarations nor statements: %v", s.file, s.line+d.line-1, err)
+			return p, fmt.Errorf("%s:%d: neither declarations nor statements: %v", s.file, s.line+d.line-1, err)
 		}
 		for n := range names {
-			declared[n] = true
+			p.declared[n] = true
 		}
 	}
+	for _, st := range p.stmts {
+		if _, err := useDeclared(st.code); err != nil {
+			return p, fmt.Errorf("%s:%d: neither declarations nor statements: %v", s.file, s.line+st.line-1, err)
+		}
+	}
+	return p, nil
+}
 
+// isWholeFile reports whether a snippet is a Go file of its own.
+func isWholeFile(s snippet) bool {
+	return strings.HasPrefix(strings.TrimSpace(s.code), "package ") || strings.HasPrefix(s.code, "//go:build")
+}
+
+// render writes the Go file of a fragment: the prelude's imports, the
+// ambient names unless declared is nil (a continuation's file; the
+// group's first file has them) or declares them, and the fragment's pieces,
+// each behind a //line directive. n numbers the file within its package.
+func render(s snippet, p parts, n int, declared map[string]bool, absFile string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "// Code generated from %s:%d by TestDocSnippets. DO NOT EDIT.\n\npackage %s\n\nimport (\n", s.file, s.line, pkg)
+	fmt.Fprintf(&b, "// Code generated from %s:%d by TestDocSnippets. DO NOT EDIT.\n\npackage snippet\n\nimport (\n", s.file, s.line)
 	var uses []string
 	cryptoPath, cryptoUse := "github.com/wechatpay-go/wechatpay/crypto", "crypto.NewSecret"
 	if m := cryptoSelector.FindAllStringSubmatch(s.code, -1); len(m) > 0 {
@@ -360,26 +395,63 @@ func render(s snippet, pkg, absFile string) (string, error) {
 	for _, u := range uses {
 		fmt.Fprintf(&b, "var _ = %s\n", u)
 	}
-	for _, a := range ambient {
-		if !declared[a.name] {
-			b.WriteString(a.decl + "\n")
+	if declared != nil {
+		for _, a := range ambient {
+			if !declared[a.name] {
+				b.WriteString(a.decl + "\n")
+			}
 		}
 	}
-	for _, d := range decls {
+	for _, d := range p.decls {
 		fmt.Fprintf(&b, "\n//line %s:%d\n%s", absFile, s.line+d.line-1, d.code)
 	}
-	for i, st := range stmts {
-		body, err := useDeclared(st.code)
-		if err != nil {
-			return "", fmt.Errorf("%s:%d: neither declarations nor statements: %v", s.file, s.line+st.line-1, err)
-		}
+	for i, st := range p.stmts {
+		body, _ := useDeclared(st.code) // classify checked it parses
 		if returnsValues(st.code) {
-			fmt.Fprintf(&b, "\nfunc _%d() error {\n//line %s:%d\n%s\n\treturn nil\n}\n", i, absFile, s.line+st.line-1, body)
+			fmt.Fprintf(&b, "\nfunc _%d_%d() error {\n//line %s:%d\n%s\n\treturn nil\n}\n", n, i, absFile, s.line+st.line-1, body)
 		} else {
-			fmt.Fprintf(&b, "\nfunc _%d() {\n//line %s:%d\n%s\n}\n", i, absFile, s.line+st.line-1, body)
+			fmt.Fprintf(&b, "\nfunc _%d_%d() {\n//line %s:%d\n%s\n}\n", n, i, absFile, s.line+st.line-1, body)
 		}
 	}
-	return b.String(), nil
+	return b.String()
+}
+
+// writePackage writes a group of snippets (one, and those that continue
+// it) as the files of one package in dir.
+func writePackage(dir, root string, group []snippet) error {
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return err
+	}
+	all := make([]parts, len(group))
+	declared := map[string]bool{}
+	for i, s := range group {
+		if isWholeFile(s) {
+			continue
+		}
+		p, err := classify(s)
+		if err != nil {
+			return err
+		}
+		all[i] = p
+		for n := range p.declared {
+			declared[n] = true
+		}
+	}
+	for i, s := range group {
+		abs := filepath.Join(root, s.file)
+		src := fmt.Sprintf("//line %s:%d\n%s", abs, s.line, s.code)
+		if !isWholeFile(s) {
+			d := declared
+			if i > 0 {
+				d = nil
+			}
+			src = render(s, all[i], i, d, abs)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("snippet%d.go", i)), []byte(src), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func TestDocSnippets(t *testing.T) {
@@ -415,20 +487,21 @@ func TestDocSnippets(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	var pkgs []string
-	nonIdent := regexp.MustCompile(`[^a-z0-9]+`)
-	for i, s := range all {
-		name := fmt.Sprintf("s%03d_%s_%d", i, strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(s.file), "_"), "_"), s.line)
-		src, err := render(s, "snippet", filepath.Join(root, s.file))
-		if err != nil {
-			t.Error(err)
+	var groups [][]snippet
+	for _, s := range all {
+		if s.continues {
+			groups[len(groups)-1] = append(groups[len(groups)-1], s)
 			continue
 		}
-		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name, "snippet.go"), []byte(src), 0o644); err != nil {
-			t.Fatal(err)
+		groups = append(groups, []snippet{s})
+	}
+	var pkgs []string
+	nonIdent := regexp.MustCompile(`[^a-z0-9]+`)
+	for i, g := range groups {
+		name := fmt.Sprintf("s%03d_%s_%d", i, strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(g[0].file), "_"), "_"), g[0].line)
+		if err := writePackage(filepath.Join(dir, name), root, g); err != nil {
+			t.Error(err)
+			continue
 		}
 		pkgs = append(pkgs, "./"+filepath.ToSlash(filepath.Join(filepath.Base(dir), name)))
 	}
@@ -436,7 +509,7 @@ func TestDocSnippets(t *testing.T) {
 	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Errorf("the documentation's Go snippets do not all compile (go vet: %v):\n%s", err, bytes.ReplaceAll(out, []byte(root+string(filepath.Separator)), nil))
+		t.Fatalf("the documentation's Go snippets do not all compile (go vet: %v):\n%s", err, bytes.ReplaceAll(out, []byte(root+string(filepath.Separator)), nil))
 	}
-	t.Logf("%d snippets from README.md and docs/ compile", len(pkgs))
+	t.Logf("%d snippets from README.md and docs/, in %d packages, compile", len(all), len(pkgs))
 }
