@@ -122,6 +122,7 @@ var preludeImports = []struct{ path, use string }{
 	{"net/http", "http.Handle"},
 	{"net/http/httptest", "httptest.NewServer"},
 	{"os", "os.Getenv"},
+	{"strconv", "strconv.Itoa"},
 	{"strings", "strings.NewReader"},
 	{"sync", "sync.NewCond"},
 	{"testing", "testing.Short"},
