@@ -51,8 +51,8 @@
 //     them first (PHP accepts a [key, passphrase] pair).
 //   - MD5 treats only an empty key as "no key"; PHP's Hash::md5 also skips
 //     the key "0", which PHP considers false.
-//   - Error messages never include key material, PEM text or API keys (PHP's
-//     Rsa::from quotes its input when it fails).
+//   - Error messages never include key material, PEM text, API keys or
+//     plaintext.
 //
 // All errors wrap one of the Err* sentinels; match them with errors.Is.
 package crypto

@@ -110,8 +110,8 @@ func DecryptOAEP(priv stdcrypto.Decrypter, ciphertext string) ([]byte, error) {
 // and APIv2 APIs, which the PHP SDK also serves this way). PKCS#1 v1.5
 // encryption is malleable and its decryption is exposed to Bleichenbacher
 // padding-oracle attacks; that is why this package offers no matching
-// decryption (the PHP SDK removed it for the same reason). Use EncryptOAEP
-// wherever the API accepts OAEP.
+// decryption (wechatpay-php's Rsa::decrypt still takes OPENSSL_PKCS1_PADDING
+// as an opt-in). Use EncryptOAEP wherever the API accepts OAEP.
 func LegacyEncryptPKCS1v15(pub *rsa.PublicKey, plaintext []byte) (string, error) {
 	if pub == nil {
 		return "", wrap(ErrInvalidKey, "nil public key: load the platform public key or certificate first")
