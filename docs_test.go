@@ -514,3 +514,30 @@ func TestDocSnippets(t *testing.T) {
 	}
 	t.Logf("%d snippets from README.md and docs/, in %d packages, compile", len(all), len(pkgs))
 }
+
+// markdownLink matches the target of an inline Markdown link, without its
+// #fragment.
+var markdownLink = regexp.MustCompile(`\]\(([^)#\s]+)(?:#[^)]*)?\)`)
+
+// Every relative link of README.md and docs/ names a file that exists, so
+// that a renamed page does not leave dead links behind.
+func TestDocLinks(t *testing.T) {
+	n := 0
+	for _, file := range docFiles(t) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range markdownLink.FindAllStringSubmatch(string(data), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			n++
+			if _, err := os.Stat(filepath.Join(filepath.Dir(file), target)); err != nil {
+				t.Errorf("%s: dead link %s", file, target)
+			}
+		}
+	}
+	t.Logf("%d relative links resolve", n)
+}
