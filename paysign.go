@@ -65,10 +65,13 @@ func (c *Client) APPPayment(appID, prepayID string) (*APPPayment, error) {
 }
 
 // V2JSAPIPayment signs a JSAPI or mini-program payment of an APIv2
-// prepay_id with the APIv2 key: paySign is signType (crypto.SignTypeMD5 or
-// crypto.SignTypeHMACSHA256) over the sorted appId, nonceStr, package,
-// signType and timeStamp.
+// prepay_id with the APIv2 key: paySign is signType (crypto.SignTypeMD5,
+// the default, or crypto.SignTypeHMACSHA256) over the sorted appId,
+// nonceStr, package, signType and timeStamp.
 func (c *Client) V2JSAPIPayment(appID, prepayID, signType string) (*JSAPIPayment, error) {
+	if signType == "" {
+		signType = crypto.SignTypeMD5 // the page must name the hash it was signed with
+	}
 	p := &JSAPIPayment{AppID: appID, TimeStamp: strconv.FormatInt(formatter.Timestamp(), 10), NonceStr: formatter.Nonce(),
 		Package: "prepay_id=" + prepayID, SignType: signType}
 	sign, err := c.v2Sign(signType, map[string]string{"appId": p.AppID, "timeStamp": p.TimeStamp, "nonceStr": p.NonceStr, "package": p.Package, "signType": p.SignType})

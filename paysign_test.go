@@ -58,10 +58,10 @@ func TestPaymentSignatures(t *testing.T) {
 		if want == "" {
 			want = "MD5"
 		}
-		msg := "appId=" + v.AppID + "&nonceStr=" + v.NonceStr + "&package=" + v.Package + "&signType=" + st + "&timeStamp=" + v.TimeStamp
-		if st == "" {
-			msg = "appId=" + v.AppID + "&nonceStr=" + v.NonceStr + "&package=" + v.Package + "&timeStamp=" + v.TimeStamp
+		if v.SignType != want {
+			t.Fatalf("signType %q, want %q", v.SignType, want)
 		}
+		msg := "appId=" + v.AppID + "&nonceStr=" + v.NonceStr + "&package=" + v.Package + "&signType=" + want + "&timeStamp=" + v.TimeStamp
 		exp, _ := crypto.HashSign(want, []byte(msg), []byte(srv.Secret))
 		if v.PaySign != exp {
 			t.Fatalf("%s: %s != %s", st, v.PaySign, exp)

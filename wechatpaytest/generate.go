@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha1"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"sort"
@@ -184,6 +186,11 @@ func (b *builder) scalar(n *catalog.Node, name string) any {
 		}
 	}
 	lname := strings.ToLower(name)
+	if lname == "pub_key" {
+		// v2/risk/getpublickey: the RSA key (PKCS#1 PEM) bank details are
+		// encrypted with, here the platform key's.
+		return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&b.s.Platform.Key.PublicKey)}))
+	}
 	switch n.Type {
 	case "boolean":
 		return true

@@ -286,3 +286,24 @@ func TestReceived(t *testing.T) {
 		t.Fatal("Reset")
 	}
 }
+
+// The bank-transfer public key the sandbox hands out is a real RSA key that
+// encrypts bank details.
+func TestGetPublicKey(t *testing.T) {
+	srv := wechatpaytest.NewTLSServer()
+	defer srv.Close()
+	c := newClient(t, srv.Config())
+	// In production the base URL is https://fraud.mch.weixin.qq.com/; the
+	// sandbox serves every host.
+	res, err := c.Chain("v2/risk/getpublickey").Post(wechatpay.M{"security": true, "xml": wechatpay.M{"mch_id": srv.MchID, "sign_type": "MD5"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := crypto.LoadPublicKey(res.Get("pub_key").String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := crypto.EncryptOAEP(pub, []byte("6225760088888888")); err != nil {
+		t.Fatal(err)
+	}
+}
