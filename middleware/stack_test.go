@@ -160,3 +160,14 @@ func TestUnsignedDownloadPaths(t *testing.T) {
 		}
 	}
 }
+
+func TestTeeSinkBound(t *testing.T) {
+	var sink bytes.Buffer
+	ts := &teeSink{w: &sink}
+	if n, err := ts.Write([]byte("{}")); n != 2 || err != nil || ts.copy.String() != "{}" {
+		t.Fatal(n, err)
+	}
+	if _, err := ts.Write(make([]byte, maxSignedSink)); !errors.Is(err, errSignedSinkTooLarge) || sink.Len() != 2 {
+		t.Fatalf("%v, sink %d bytes", err, sink.Len())
+	}
+}

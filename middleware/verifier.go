@@ -157,14 +157,26 @@ func Verifier(keys KeyStore) Middleware {
 	}
 }
 
-// teeSink passes an answer on to a sink and keeps a copy to verify.
+// teeSink passes an answer on to a sink and keeps a copy to verify. Signed
+// answers are small JSON documents (the files WeChat Pay does not sign do
+// not pass here), so the copy is bounded: a peer streaming more is refused
+// rather than allowed to fill memory.
 type teeSink struct {
 	w    io.Writer
 	copy bytes.Buffer
 }
 
+// maxSignedSink bounds the copy teeSink keeps.
+const maxSignedSink = 32 << 20
+
+// errSignedSinkTooLarge stops a signed answer larger than maxSignedSink.
+var errSignedSinkTooLarge = fmt.Errorf("a signed answer larger than %d bytes cannot be verified", maxSignedSink)
+
 // Write writes p to the sink and copies what it took.
 func (t *teeSink) Write(p []byte) (int, error) {
+	if t.copy.Len()+len(p) > maxSignedSink {
+		return 0, errSignedSinkTooLarge
+	}
 	n, err := t.w.Write(p)
 	t.copy.Write(p[:n])
 	return n, err
