@@ -92,12 +92,9 @@ func (nf *Notifier) ParseV2Notification(header http.Header, body []byte) (*V2Not
 	return n, nil
 }
 
-// verifyV2Sign checks the sign of APIv2 fields.
+// verifyV2Sign checks the sign of APIv2 notification fields, with the hash
+// the notification names.
 func verifyV2Sign(fields map[string]any, secret []byte) error {
-	sign, _ := fields["sign"].(string)
-	if sign == "" {
-		return middleware.ErrMissingSign
-	}
 	signType, _ := fields["sign_type"].(string)
 	if signType == "" {
 		signType, _ = fields["algorithm"].(string)
@@ -105,20 +102,7 @@ func verifyV2Sign(fields map[string]any, secret []byte) error {
 	if signType == "" {
 		signType = crypto.SignTypeMD5
 	}
-	flat := make(map[string]string, len(fields))
-	for k, v := range fields {
-		if s, ok := v.(string); ok {
-			flat[k] = s
-		}
-	}
-	want, err := crypto.HashSign(signType, []byte(formatter.QueryStringLike(formatter.Ksort(flat))), secret)
-	if err != nil {
-		return fmt.Errorf("%w: %w", middleware.ErrBadSignature, err)
-	}
-	if !crypto.Equal(want, sign) {
-		return fmt.Errorf("%w (%s)", middleware.ErrBadSignature, signType)
-	}
-	return nil
+	return middleware.VerifyV2Sign(fields, signType, secret)
 }
 
 // decodeEventData reads decrypted data: XML, or JSON.

@@ -77,13 +77,24 @@ func TransformResponse(secret crypto.Secret) Middleware {
 }
 
 func checkV2Sign(fields map[string]any, secret crypto.Secret) error {
+	// WeChat Pay answers with the hash of the request; its length tells.
+	signType := crypto.SignTypeMD5
+	if len(str(fields["sign"])) == 64 {
+		signType = crypto.SignTypeHMACSHA256
+	}
+	key := secret.Reveal()
+	defer clear(key)
+	return VerifyV2Sign(fields, signType, key)
+}
+
+// VerifyV2Sign checks the sign field of APIv2 fields (an answer or a
+// notification): signType over the byte-sorted k=v&… string of the other
+// non-empty string fields, keyed with the APIv2 key, compared in constant
+// time. The error wraps ErrMissingSign or ErrBadSignature.
+func VerifyV2Sign(fields map[string]any, signType string, key []byte) error {
 	sign := str(fields["sign"])
 	if sign == "" {
 		return ErrMissingSign
-	}
-	signType := crypto.SignTypeMD5
-	if len(sign) == 64 {
-		signType = crypto.SignTypeHMACSHA256
 	}
 	flat := make(map[string]string, len(fields))
 	for k, v := range fields {
@@ -91,11 +102,9 @@ func checkV2Sign(fields map[string]any, secret crypto.Secret) error {
 			flat[k] = s
 		}
 	}
-	key := secret.Reveal()
-	defer clear(key)
 	want, err := crypto.HashSign(signType, []byte(formatter.QueryStringLike(formatter.Ksort(flat))), key)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrBadSignature, err)
 	}
 	if !crypto.Equal(want, sign) {
 		return fmt.Errorf("%w (%s)", ErrBadSignature, signType)
