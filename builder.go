@@ -262,22 +262,7 @@ func New(cfg Config) (*Client, error) {
 		if len(cfg.Certs) == 0 {
 			bad("Certs", "is empty: add WeChat Pay's platform certificate (by its serial) or public key (by its PUB_KEY_ID_…)", nil)
 		}
-		for _, serial := range sortedKeys(cfg.Certs) {
-			field := fmt.Sprintf("Certs[%q]", serial)
-			switch {
-			case serial == "":
-				bad(field, "has an empty serial", nil)
-			case serial == cfg.Serial:
-				bad(field, "is keyed by the merchant certificate serial (Config.Serial): Certs holds WeChat Pay's platform certificates or public keys, not yours", nil)
-			default:
-				info, err := loadKeyInfo(serial, cfg.Certs[serial])
-				if err != nil {
-					bad(field, "cannot be used", err)
-					continue
-				}
-				keys = append(keys, info)
-			}
-		}
+		keys = loadCerts(cfg.Certs, cfg.Serial, bad)
 	}
 	c.keys = middleware.NewKeys(nil)
 	c.keys.Update(keys)
@@ -471,6 +456,29 @@ func loadSigner(v any) (stdcrypto.Signer, error) {
 
 // loadKeyInfo loads a Config.Certs entry; a certificate gives its validity
 // period too.
+// loadCerts loads Config.Certs, reporting each unusable entry to bad. A
+// certificate keeps its validity period, which the verifier checks.
+func loadCerts(certs map[string]any, merchantSerial string, bad func(field, problem string, err error)) []middleware.KeyInfo {
+	var keys []middleware.KeyInfo
+	for _, serial := range sortedKeys(certs) {
+		field := fmt.Sprintf("Certs[%q]", serial)
+		switch {
+		case serial == "":
+			bad(field, "has an empty serial", nil)
+		case serial == merchantSerial:
+			bad(field, "is keyed by the merchant certificate serial (Config.Serial): Certs holds WeChat Pay's platform certificates or public keys, not yours", nil)
+		default:
+			info, err := loadKeyInfo(serial, certs[serial])
+			if err != nil {
+				bad(field, "cannot be used", err)
+				continue
+			}
+			keys = append(keys, info)
+		}
+	}
+	return keys
+}
+
 func loadKeyInfo(serial string, v any) (middleware.KeyInfo, error) {
 	info := middleware.KeyInfo{Serial: serial}
 	if cert, err := loadCertificate(v); err == nil {

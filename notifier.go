@@ -2,7 +2,6 @@ package wechatpay
 
 import (
 	stdcrypto "crypto"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,16 +64,9 @@ func NewNotifier(cfg Config) (*Notifier, error) {
 		errs = append(errs, &ConfigError{Field: field, Problem: problem, Err: err})
 	}
 	n := &Notifier{apiv3Key: cfg.APIv3Key, secret: cfg.Secret, mchid: cfg.MchID, serial: cfg.Serial, now: time.Now}
-	keys := map[string]*rsa.PublicKey{}
-	for _, serial := range sortedKeys(cfg.Certs) {
-		pub, err := loadPublicKey(cfg.Certs[serial])
-		if err != nil {
-			bad(fmt.Sprintf("Certs[%q]", serial), "cannot be used", err)
-			continue
-		}
-		keys[serial] = pub
-	}
-	n.keys = middleware.NewKeys(keys)
+	keys := middleware.NewKeys(nil)
+	keys.Update(loadCerts(cfg.Certs, cfg.Serial, bad))
+	n.keys = keys
 	if !cfg.APIv3Key.IsZero() && cfg.APIv3Key.Len() != 32 {
 		bad("APIv3Key", fmt.Sprintf("is %d bytes long: the APIv3 key (APIv3密钥) is 32 characters", cfg.APIv3Key.Len()), nil)
 	}
@@ -84,7 +76,7 @@ func NewNotifier(cfg Config) (*Notifier, error) {
 	if cfg.APIv3Key.IsZero() && cfg.Secret.IsZero() {
 		bad("APIv3Key", "and Secret are both empty: APIv3 notifications need APIv3Key and Certs, APIv2 ones Secret", nil)
 	}
-	if !cfg.APIv3Key.IsZero() && len(keys) == 0 && len(errs) == 0 {
+	if !cfg.APIv3Key.IsZero() && keys.Len() == 0 && len(errs) == 0 {
 		bad("Certs", "is empty: APIv3 notifications are verified with WeChat Pay's platform certificate or public key", nil)
 	}
 	if cfg.PrivateKey != nil {

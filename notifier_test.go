@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	stdcrypto "crypto"
+	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -373,6 +375,27 @@ func TestNewNotifierErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := nf.ParseNotification(http.Header{}, []byte("{}")); !errors.Is(err, wechatpay.ErrNotifierKey) {
+		t.Fatal(err)
+	}
+}
+
+// A standalone Notifier checks certificate validity as the client does.
+func TestNotifierExpiredCertificate(t *testing.T) {
+	srv := wechatpaytest.NewServer(wechatpaytest.WithMode(wechatpaytest.CertificateMode))
+	defer srv.Close()
+	tmpl := &x509.Certificate{SerialNumber: srv.Platform.Cert.SerialNumber, Subject: srv.Platform.Cert.Subject,
+		NotBefore: time.Now().AddDate(-1, 0, 0), NotAfter: time.Now().Add(-time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &srv.Platform.Key.PublicKey, srv.Platform.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	nf, err := wechatpay.NewNotifier(wechatpay.Config{Certs: map[string]any{srv.Platform.Serial: cert}, APIv3Key: crypto.NewSecret(srv.APIv3Key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, body := v3Notification(t, srv, "EV-X", "TRANSACTION.SUCCESS", map[string]string{"trade_state": "SUCCESS"}, time.Now().Unix())
+	if _, err := nf.ParseNotification(h, body); !errors.Is(err, wechatpay.ErrCertificateExpired) {
 		t.Fatal(err)
 	}
 }
