@@ -71,6 +71,12 @@ func (ch Chain) Chain(segments string) Chain {
 // "v3/pay/transactions/id/{transaction_id}".
 func (ch Chain) String() string { return ch.path }
 
+// isAPIv2Path reports whether an expanded path routes to APIv2: it starts
+// with "v2/", in any case, as wechatpay-php decides.
+func isAPIv2Path(path string) bool {
+	return len(path) >= 3 && strings.EqualFold(path[:3], "v2/")
+}
+
 // normalize applies wechatpay-php's segment rules: "^[A-Z]" → lower case,
 // other "[A-Z]" → "-" + lower case, then "^_(.*)_$" → "{$1}".
 func normalize(s string) string {
@@ -205,7 +211,7 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (*
 		return nil, err
 	}
 	proto := APIv3
-	if len(path) >= 3 && strings.EqualFold(path[:3], "v2/") {
+	if isAPIv2Path(path) {
 		proto, path = APIv2, path[3:]
 	}
 	switch {

@@ -28,7 +28,7 @@ func (c *Client) Upload(ctx context.Context, path string, m *Media, opts ...Opts
 		return nil, &OptionError{Option: "body", Problem: "the Media is nil"}
 	}
 	o := Options{Body: m}
-	if len(path) >= 3 && strings.EqualFold(path[:3], "v2/") {
+	if isAPIv2Path(path) {
 		o.Security = true
 	}
 	return c.Chain(path).Do(ctx, http.MethodPost, append([]Opts{o}, opts...)...)
