@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/wechatpay-go/wechatpay"
 )
@@ -21,11 +18,11 @@ type headerFlags http.Header
 func (h headerFlags) String() string { return "" }
 
 func (h headerFlags) Set(v string) error {
-	name, value, ok := strings.Cut(v, ":")
-	if !ok || strings.TrimSpace(name) == "" {
-		return fmt.Errorf("%q is not 'Name: value'", v)
+	name, value, err := headerValue("-H", v)
+	if err != nil {
+		return err
 	}
-	http.Header(h).Add(strings.TrimSpace(name), strings.TrimSpace(value))
+	http.Header(h).Add(name, value)
 	return nil
 }
 
@@ -76,24 +73,26 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 		return fail(1, err)
 	}
 
-	var out any
+	var out []byte
 	if *v2 {
 		n, err := nf.ParseV2Notification(http.Header(header), body)
 		if err != nil {
 			return fail(1, err)
 		}
+		var fields any = n.Fields
 		switch {
 		case n.ReqInfo != nil:
-			out = n.ReqInfo
+			fields = n.ReqInfo
 		case n.EventData != nil:
-			fields := map[string]any{}
+			all := map[string]any{}
 			for k, v := range n.Fields {
-				fields[k] = v
+				all[k] = v
 			}
-			fields["event_data"] = n.EventData
-			out = fields
-		default:
-			out = n.Fields
+			all["event_data"] = n.EventData
+			fields = all
+		}
+		if out, err = marshalPretty(fields); err != nil {
+			return fail(1, err)
 		}
 		fmt.Fprintln(e.stderr, "wxpay notify: verified APIv2 notification")
 	} else {
@@ -101,19 +100,14 @@ func runNotify(ctx context.Context, e *env, args []string) int {
 		if err != nil {
 			return fail(1, err)
 		}
-		out = json.RawMessage(n.Plaintext)
-		if !json.Valid(n.Plaintext) {
-			out = string(n.Plaintext)
+		if out, err = prettyJSON(n.Plaintext); err != nil {
+			// A resource that is not JSON is printed as a JSON string.
+			if out, err = marshalPretty(string(n.Plaintext)); err != nil {
+				return fail(1, err)
+			}
 		}
 		fmt.Fprintf(e.stderr, "wxpay notify: verified %s (id %s)\n", n.EventType, n.ID)
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fail(1, err)
-	}
-	e.stdout.Write(buf.Bytes())
+	e.stdout.Write(out)
 	return 0
 }

@@ -112,7 +112,7 @@ func TestNotify(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"-c", filepath.Join(dir, "missing.json"), "notify"}, 1, "no such file"},
-		{[]string{"-c", cfg, "notify", "-H", "no colon"}, 2, "is not 'Name: value'"},
+		{[]string{"-c", cfg, "notify", "-H", "no colon"}, 2, "want 'Name: value'"},
 		{[]string{"-c", cfg, "notify", "extra"}, 2, "unexpected arguments"},
 		{[]string{"-c"}, 2, "-c needs a FILE"},
 	} {
