@@ -366,6 +366,12 @@ func TestCertificateRefreshLifetime(t *testing.T) {
 			t.Fatal("Close returned before the refresh ended")
 		}
 	}
+	// Close returns once each refresh has called the WaitGroup's Done,
+	// which it does on its way out: give the goroutine the moment it needs
+	// to leave.
+	for deadline := time.Now().Add(2 * time.Second); refreshGoroutines() != 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if n := refreshGoroutines(); n != 0 {
 		t.Fatalf("%d refresh goroutine(s) left after Close", n)
 	}
