@@ -359,6 +359,7 @@ func New(cfg Config) (*Client, error) {
 			mtlsConfig:     mtlsConfig,
 			connectTimeout: orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
 			idleTimeout:    orDefault(cfg.IdleConnTimeout, DefaultIdleConnTimeout),
+			opaqueIdle:     opaqueIdleTimeout,
 			maxIdle:        maxIdle,
 		},
 	}

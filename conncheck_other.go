@@ -4,6 +4,12 @@ package wechatpay
 
 import "net"
 
-// connCheck cannot peek without blocking here; a stale connection shows
-// as a failed call instead.
-func connCheck(net.Conn) bool { return true }
+// connCheck cannot peek at a socket without blocking here: every idle
+// connection is unknown, and is reused only within the short
+// opaqueIdleTimeout.
+func connCheck(c net.Conn) connState {
+	if _, unread := socketOf(c); unread {
+		return connDead
+	}
+	return connUnknown
+}

@@ -23,6 +23,7 @@ type connPool struct {
 	mtlsConfig     *tls.Config // the same plus the merchant certificate; nil when not configured
 	connectTimeout time.Duration
 	idleTimeout    time.Duration
+	opaqueIdle     time.Duration // idle bound of a connection connCheck cannot see into
 	maxIdle        int
 
 	mu     sync.Mutex
@@ -60,7 +61,7 @@ func (p *connPool) get(ctx context.Context, key poolKey, serverName string) (c *
 		if c == nil {
 			break
 		}
-		if c.alive() {
+		if c.alive(p.opaqueIdle) {
 			return c, true, nil
 		}
 		c.Close()
@@ -157,7 +158,17 @@ func (p *connPool) closeIdle(final bool) {
 // alive reports whether an idle connection can still carry a request.
 // Checking before reuse narrows the race in which a request is written into
 // a connection the server is closing, leaving the caller unsure whether it
-// was received.
-func (c *pconn) alive() bool {
-	return c.br.Buffered() == 0 && connCheck(c.Conn)
+// was received. A connection whose socket cannot be checked is trusted only
+// within opaque of its last use.
+func (c *pconn) alive(opaque time.Duration) bool {
+	if c.br.Buffered() > 0 {
+		return false
+	}
+	switch connCheck(c.Conn) {
+	case connAlive:
+		return true
+	case connUnknown:
+		return time.Since(c.idleSince) < opaque
+	}
+	return false
 }

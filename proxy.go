@@ -77,14 +77,6 @@ func (p *proxyConfig) dialer(forward dialFunc, tlsBase *tls.Config) (dialFunc, e
 			pw, _ := p.u.User.Password()
 			auth = &proxy.Auth{User: p.u.User.Username(), Password: pw}
 		}
-		d, err := proxy.SOCKS5("tcp", p.addr(), auth, contextDialer(forward))
-		if err != nil {
-			return nil, err
-		}
-		cd, ok := d.(proxy.ContextDialer)
-		if !ok {
-			return nil, errors.New("the SOCKS5 dialer does not take a context")
-		}
 		remoteDNS := p.u.Scheme == "socks5h"
 		return func(ctx context.Context, network, addr string) (net.Conn, error) {
 			if !remoteDNS {
@@ -94,11 +86,27 @@ func (p *proxyConfig) dialer(forward dialFunc, tlsBase *tls.Config) (dialFunc, e
 				}
 				addr = resolved
 			}
+			// A dialer per connection, to keep the connection to the proxy:
+			// the one x/net returns hides it, and the pool needs its socket
+			// to check the connection before reuse.
+			var under net.Conn
+			d, err := proxy.SOCKS5("tcp", p.addr(), auth, contextDialer(func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := forward(ctx, network, addr)
+				under = c
+				return c, err
+			}))
+			if err != nil {
+				return nil, p.fail(err)
+			}
+			cd, ok := d.(proxy.ContextDialer)
+			if !ok {
+				return nil, p.fail(errors.New("the SOCKS5 dialer does not take a context"))
+			}
 			conn, err := cd.DialContext(ctx, network, addr)
 			if err != nil {
 				return nil, p.fail(err)
 			}
-			return conn, nil
+			return &tunnelConn{Conn: conn, under: under}, nil
 		}, nil
 	}
 	d := &connectDialer{p: p, forward: forward}
@@ -215,6 +223,16 @@ func (d *connectDialer) handshake(ctx context.Context, conn net.Conn, addr strin
 	}
 	return conn, nil
 }
+
+// tunnelConn is a connection through a SOCKS5 proxy. NetConn exposes the
+// connection to the proxy, whose socket the pool checks before reuse.
+type tunnelConn struct {
+	net.Conn
+	under net.Conn
+}
+
+// NetConn returns the connection to the proxy.
+func (c *tunnelConn) NetConn() net.Conn { return c.under }
 
 // bufferedConn is a connection whose first bytes were read ahead.
 type bufferedConn struct {
