@@ -94,7 +94,8 @@ type Config struct {
 	WriteTimeout, ReadTimeout time.Duration
 
 	// IdleConnTimeout is how long an idle keep-alive connection is kept;
-	// DefaultIdleConnTimeout when zero.
+	// DefaultIdleConnTimeout when zero. One whose socket cannot be checked
+	// before reuse (see DialContext) is reused only within 2 seconds.
 	IdleConnTimeout time.Duration
 
 	// MaxIdleConns is the number of idle connections kept per host;
@@ -115,6 +116,14 @@ type Config struct {
 
 	// DialContext, when set, makes the TCP connections (to the proxy, when
 	// Proxy is set).
+	//
+	// Before reusing an idle keep-alive connection the client checks that
+	// the server has not closed it, on the socket under the connection's
+	// wrappers (TLS, proxy tunnels). When DialContext returns a wrapper,
+	// give it a NetConn() net.Conn method returning the connection it wraps
+	// (as tls.Conn has), or have it implement syscall.Conn; otherwise the
+	// socket cannot be reached, and the connection is reused only within 2
+	// seconds of its last use: a later call dials a new one.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// BackupBaseURL is where a call goes, once, when it cannot connect to
@@ -317,8 +326,7 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			bad("Merchant", "cannot be used", err)
 		} else {
-			mtlsConfig = tlsConfig.Clone()
-			mtlsConfig.Certificates = []tls.Certificate{cert}
+			mtlsConfig = merchantTLS(tlsConfig, cert)
 		}
 	}
 	if len(errs) > 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"sync"
@@ -115,11 +116,28 @@ func (p *connPool) dialConn(ctx context.Context, key poolKey, serverName string)
 		tc := tls.Client(conn, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()
+			if key.mtls {
+				// Under TLS 1.2 the server refuses the merchant
+				// certificate before the handshake ends.
+				if rej := p.certRejected(err); rej != nil {
+					return nil, rej
+				}
+			}
 			return nil, err
 		}
 		conn = tc
 	}
 	return &pconn{Conn: conn, key: key, br: bufio.NewReaderSize(conn, 8<<10), bw: bufio.NewWriterSize(conn, 8<<10)}, nil
+}
+
+// certRejected returns err wrapped with ErrMerchantCertRejected when it is
+// the server refusing the merchant certificate, else nil.
+func (p *connPool) certRejected(err error) error {
+	var leaf *x509.Certificate
+	if p.mtlsConfig != nil && len(p.mtlsConfig.Certificates) > 0 {
+		leaf = p.mtlsConfig.Certificates[0].Leaf
+	}
+	return certRejected(err, leaf)
 }
 
 // put returns c to the pool for reuse, or closes it.

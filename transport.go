@@ -32,6 +32,11 @@ var errBodyTooLarge = errors.New("the answer body is larger than Config.MaxRespo
 
 var aLongTimeAgo = time.Unix(1, 0)
 
+// alertWait bounds the look for a TLS alert after a write failed: one the
+// server sent is already there, so this only keeps a silent connection from
+// holding the call.
+const alertWait = 200 * time.Millisecond
+
 func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
 	u := req.URL
 	key := poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
@@ -52,8 +57,8 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	if err := ctx.Err(); err != nil {
 		return nil, terr("dial", false, err)
 	}
-	c, _, err := t.pool.get(ctx, key, u.Hostname())
-	if err != nil && ctx.Err() == nil && !errors.Is(err, errPoolClosed) && !errors.Is(err, errNoMerchantCert) {
+	c, reused, err := t.pool.get(ctx, key, u.Hostname())
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errPoolClosed) && !errors.Is(err, errNoMerchantCert) && !errors.Is(err, ErrMerchantCertRejected) {
 		// Nothing was sent: the call may move, once, to the backup domain.
 		if alt := t.backups.backupFor(u); alt != nil {
 			first := fmt.Errorf("%s://%s: %w", u.Scheme, u.Host, err)
@@ -62,7 +67,7 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 			if req.Security && !key.tls {
 				return nil, terr("dial", false, errors.New("security calls need an https backup URL"))
 			}
-			if c, _, err = t.pool.get(ctx, key, u.Hostname()); err != nil {
+			if c, reused, err = t.pool.get(ctx, key, u.Hostname()); err != nil {
 				err = fmt.Errorf("%w (the backup domain was tried after %w)", err, first)
 			}
 		}
@@ -92,14 +97,42 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	if err := armDeadline(ctx, c.SetWriteDeadline, deadline, t.writeTimeout); err != nil {
 		return nil, terr("write", false, err)
 	}
+	writeFailed := func(err error) error {
+		if !reused && key.mtls {
+			// Under TLS 1.3 a server refusing the merchant certificate
+			// closes the connection while a large request is being written:
+			// its alert, sent before, is waiting to be read.
+			c.SetReadDeadline(time.Now().Add(alertWait))
+			if _, perr := c.br.Peek(1); perr != nil {
+				if rej := t.pool.certRejected(perr); rej != nil {
+					return terr("dial", false, rej)
+				}
+			}
+		}
+		return terr("write", true, err)
+	}
 	if err := freq.Write(c.bw); err != nil {
-		return nil, terr("write", true, err)
+		return nil, writeFailed(err)
 	}
 	if err := c.bw.Flush(); err != nil {
-		return nil, terr("write", true, err)
+		return nil, writeFailed(err)
 	}
 
 	if err := armDeadline(ctx, c.SetReadDeadline, deadline, t.readTimeout); err != nil {
+		return nil, terr("read", true, err)
+	}
+	// The first byte is read here rather than by fasthttp, which reports
+	// any failure to read it as io.EOF, hiding the cause.
+	if _, err := c.br.Peek(1); err != nil {
+		if !reused && key.mtls {
+			// Under TLS 1.3 the server judges the merchant certificate
+			// after the client has finished its handshake and sent the
+			// request: its refusal arrives here, and means the request
+			// was never processed.
+			if rej := t.pool.certRejected(err); rej != nil {
+				return nil, terr("dial", false, rej)
+			}
+		}
 		return nil, terr("read", true, err)
 	}
 	fresp.StreamBody = req.Sink != nil
