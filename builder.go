@@ -161,7 +161,8 @@ type MerchantCert struct {
 	// Key takes the same forms as Config.PrivateKey.
 	Key any
 	// PKCS12, in place of Cert and Key, is apiclient_cert.p12 (PKCS#12): a
-	// path or "file://" path, or the file's bytes (DER, or base64 of it).
+	// path or "file://" path, or the file's bytes (DER, or base64 of it, as
+	// a []byte or a string).
 	PKCS12 any
 	// Password unlocks PKCS12. When empty the merchant ID (Config.MchID) is
 	// used, as WeChat Pay locks apiclient_cert.p12 with it.
@@ -510,7 +511,7 @@ func loadCertificate(v any) (*x509.Certificate, error) {
 	case []byte:
 		return crypto.ParseCertificate(c)
 	}
-	return nil, fmt.Errorf("Cert: unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
+	return nil, fmt.Errorf("unsupported type %T: use an *x509.Certificate, a string or a []byte", v)
 }
 
 func loadPublicKey(v any) (*rsa.PublicKey, error) {
@@ -544,7 +545,7 @@ func loadMerchantCert(m *MerchantCert, mchid string) (tls.Certificate, error) {
 		}
 	} else {
 		if cert, err = loadCertificate(m.Cert); err != nil {
-			return tls.Certificate{}, err
+			return tls.Certificate{}, fmt.Errorf("Cert: %w", err)
 		}
 		if key, err = loadSigner(m.Key); err != nil {
 			return tls.Certificate{}, fmt.Errorf("Key: %w", err)

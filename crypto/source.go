@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/wechatpay-go/wechatpay/internal/safepath"
 )
 
 // Source schemes understood by LoadPrivateKey, LoadPublicKey and
@@ -118,23 +120,11 @@ func fileError(sentinel error, shown string, err error) error {
 	return wrap(sentinel, fmt.Sprintf("cannot read %s: %v (expected PEM text, file://path, a file path or scheme://base64)", shown, err), err)
 }
 
-// describePath returns the path quoted for messages, or a neutral phrase when
-// the "path" looks like key material pasted by mistake (so it is not echoed).
+// describePath names path for messages: quoted when it certainly is one,
+// else described without any of its characters, as it may be a secret
+// pasted into the wrong field (an APIv3 key, say).
 func describePath(path string) string {
-	if len(path) > 512 || strings.ContainsAny(path, "\r\n") || strings.Contains(path, "-----") ||
-		(len(path) >= 64 && isBase64Text(path)) {
-		return "the source (not PEM, not scheme://, so taken as a file path; not shown as it looks like key material)"
-	}
-	return fmt.Sprintf("file %q", path)
-}
-
-func isBase64Text(s string) bool {
-	for _, c := range s {
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
-			return false
-		}
-	}
-	return true
+	return safepath.Describe(path, path)
 }
 
 // decodeBase64Loose decodes standard base64, ignoring ASCII whitespace and
