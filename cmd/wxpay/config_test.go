@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,4 +153,86 @@ func TestBinary(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "✓") != len(demoSteps) {
 		t.Fatalf("%+v", r)
 	}
+}
+
+// private_key and certs take the SDK's inline forms, private.pkcs8://,
+// private.pkcs1://, public.spki:// and bare base64 of the DER, besides
+// paths and PEM text; a value that is none of them is never quoted.
+func TestConfigKeyForms(t *testing.T) {
+	c := newCLI(t)
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(c.srv.Merchant.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs1 := x509.MarshalPKCS1PrivateKey(c.srv.Merchant.Key)
+	spki, err := x509.MarshalPKIXPublicKey(&c.srv.PublicKey.Key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	for name, edit := range map[string]func(m map[string]any){
+		"private.pkcs8://":      func(m map[string]any) { m["private_key"] = "private.pkcs8://" + b64(pkcs8) },
+		"private.pkcs1://":      func(m map[string]any) { m["private_key"] = "private.pkcs1://" + b64(pkcs1) },
+		"bare base64 PKCS#8":    func(m map[string]any) { m["private_key"] = b64(pkcs8) },
+		"bare base64 PKCS#1":    func(m map[string]any) { m["private_key"] = b64(pkcs1) },
+		"wrapped base64":        func(m map[string]any) { m["private_key"] = wrap64(b64(pkcs8)) },
+		"public.spki:// cert":   func(m map[string]any) { m["certs"] = map[string]any{c.srv.PublicKeyID: "public.spki://" + b64(spki)} },
+		"bare base64 cert":      func(m map[string]any) { m["certs"] = map[string]any{c.srv.PublicKeyID: b64(spki)} },
+		"merchant key pkcs8://": func(m map[string]any) { m["merchant"].(map[string]any)["key"] = "private.pkcs8://" + b64(pkcs8) },
+	} {
+		writeSandboxConfig(c.config, c.srv)
+		editConfig(t, c.config, func(m map[string]any) {
+			if m["merchant"] == nil {
+				m["merchant"] = map[string]any{"cert": string(c.srv.Merchant.CertPEM()), "key": string(c.srv.Merchant.KeyPEM())}
+			}
+			edit(m)
+		})
+		if r := c.run("", "get", "v3/certificates"); r.code != 0 {
+			t.Errorf("%s: exit %d: %s", name, r.code, r.stderr)
+		}
+	}
+	// Values that are none of these: each error names the field, never the
+	// value.
+	truncated := b64(pkcs8)[:300]
+	for name, tc := range map[string]struct{ field, value string }{
+		"APIv3 key as private_key":   {"private_key", c.srv.APIv3Key},
+		"APIv2 key as merchant key":  {"merchant.key", c.srv.Secret},
+		"truncated pkcs8://":         {"Config.PrivateKey", "private.pkcs8://" + truncated},
+		"truncated base64":           {"Config.PrivateKey", truncated},
+		"base64 with a typo":         {"private_key", "*" + b64(pkcs8)[1:]},
+		"APIv3 key as a certificate": {"certs", c.srv.APIv3Key},
+	} {
+		writeSandboxConfig(c.config, c.srv)
+		editConfig(t, c.config, func(m map[string]any) {
+			switch {
+			case strings.HasPrefix(name, "APIv2 key as merchant"):
+				m["merchant"] = map[string]any{"cert": string(c.srv.Merchant.CertPEM()), "key": tc.value}
+			case strings.Contains(name, "certificate"):
+				m["certs"] = map[string]any{c.srv.PublicKeyID: tc.value}
+			default:
+				m["private_key"] = tc.value
+			}
+		})
+		r := c.run("", "get", "v3/certificates")
+		if r.code != 1 || !strings.Contains(r.stderr, tc.field) {
+			t.Errorf("%s: exit %d, want 1 and an error naming %s: %s", name, r.code, tc.field, r.stderr)
+		}
+		v := strings.TrimPrefix(tc.value, "private.pkcs8://")
+		for i := 0; i+12 <= len(v); i += 6 {
+			if strings.Contains(r.stderr, v[i:i+12]) {
+				t.Errorf("%s: the error quotes the value: %s", name, r.stderr)
+				break
+			}
+		}
+	}
+}
+
+// wrap64 breaks base64 text into lines of 64 characters, as in a PEM file.
+func wrap64(s string) string {
+	var b strings.Builder
+	for len(s) > 64 {
+		b.WriteString(s[:64] + "\n")
+		s = s[64:]
+	}
+	return b.String() + s
 }

@@ -2,35 +2,42 @@
 // every wxpay command takes with -c FILE:
 //
 //	{"mchid": "1900000109", "serial": "<merchant certificate serial>",
-//	 "private_key": "<path | file://path | PEM text>",
-//	 "certs": {"<platform certificate serial or PUB_KEY_ID_…>": "<path | PEM text>"},
+//	 "private_key": "<path | file://path | PEM text | private.pkcs8://<base64> | base64>",
+//	 "certs": {"<platform certificate serial or PUB_KEY_ID_…>": "<path | PEM text | public.spki://<base64> | base64>"},
 //	 "secret": "<APIv2 key>", "apiv3_key": "<APIv3 key>",
 //	 "merchant": {"cert": "<path>", "key": "<path>"},
 //	 "base_url": "https://api.mch.weixin.qq.com/"}
 //
-// Relative paths are relative to the file's folder. Any field may be left
-// out when the calls made do not need it; an unknown field is an error.
+// A key or certificate is a path (relative to the file's folder), a
+// file:// URL, PEM text, one of the SDK's scheme forms (private.pkcs8://,
+// private.pkcs1://, public.spki://, public.pkcs1:// followed by base64 DER)
+// or bare base64 DER. Any field may be left out when the calls made do not
+// need it; an unknown field is an error. No error quotes a value that may
+// be a key.
 package configfile
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/crypto"
+	"github.com/wechatpay-go/wechatpay/internal/safepath"
 )
 
 // File is the configuration file's content.
 type File struct {
 	MchID      string            `json:"mchid,omitempty"`       // merchant ID (商户号)
 	Serial     string            `json:"serial,omitempty"`      // merchant API certificate serial
-	PrivateKey string            `json:"private_key,omitempty"` // merchant API private key: path, file://path or PEM text
-	Certs      map[string]string `json:"certs,omitempty"`       // platform certificate serial or PUB_KEY_ID_… → path or PEM text
+	PrivateKey string            `json:"private_key,omitempty"` // merchant API private key: path, file://path, PEM text, private.pkcs8://… or base64
+	Certs      map[string]string `json:"certs,omitempty"`       // platform certificate serial or PUB_KEY_ID_… → path, PEM text, public.spki://… or base64
 	Secret     string            `json:"secret,omitempty"`      // APIv2 key
 	APIv3Key   string            `json:"apiv3_key,omitempty"`   // APIv3 key
 	Merchant   *Merchant         `json:"merchant,omitempty"`    // merchant TLS certificate, for APIv2 security calls
@@ -81,12 +88,12 @@ func Parse(data []byte) (*File, error) {
 func (f *File) Config(dir string) (wechatpay.Config, error) {
 	cfg := wechatpay.Config{MchID: f.MchID, Serial: f.Serial, BaseURL: f.BaseURL}
 	var errs []error
-	load := func(field, v string) []byte {
-		b, err := pemOrFile(v, dir)
+	load := func(field, v string) any {
+		k, err := keyValue(v, dir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", field, err))
 		}
-		return b
+		return k
 	}
 	if f.PrivateKey != "" {
 		cfg.PrivateKey = load("private_key", f.PrivateKey)
@@ -109,24 +116,64 @@ func (f *File) Config(dir string) (wechatpay.Config, error) {
 	return cfg, errors.Join(errs...)
 }
 
-// pemOrFile returns PEM text as it is, or the content of the file a path
-// or file:// URL names. A value that is neither is never quoted in the
-// error: it may be a key.
-func pemOrFile(v, dir string) ([]byte, error) {
-	if strings.HasPrefix(strings.TrimSpace(v), "-----BEGIN") {
+// keySchemes are the SDK's inline forms of a key (crypto.LoadPrivateKey,
+// crypto.LoadPublicKey): a scheme, then the key's base64 DER.
+var keySchemes = []string{crypto.SchemePrivatePKCS8, crypto.SchemePrivatePKCS1, crypto.SchemePublicSPKI, crypto.SchemePublicPKCS1}
+
+// keyValue turns a key or certificate field into what wechatpay.Config
+// takes: PEM text and the SDK's scheme forms (private.pkcs8://…,
+// public.spki://…) as they are, bare base64 of the DER decoded, anything
+// else read as a file (relative to dir). Its errors never quote v unless it
+// certainly is a path: a key pasted into the wrong field must not end up
+// in a log.
+func keyValue(v, dir string) (any, error) {
+	t := strings.TrimSpace(v)
+	if strings.HasPrefix(t, "-----BEGIN") {
 		return []byte(v), nil
 	}
-	if strings.Contains(v, "-----BEGIN") || strings.ContainsAny(v, "\r\n") {
-		return nil, errors.New("is neither PEM text (which starts with -----BEGIN) nor a file path")
+	if strings.Contains(t, "-----BEGIN") {
+		return nil, errors.New("is neither PEM text (which starts with -----BEGIN) nor a file path; not shown, as it holds key material")
 	}
-	p := strings.TrimPrefix(v, "file://")
+	for _, scheme := range keySchemes {
+		if strings.HasPrefix(t, scheme) {
+			return t, nil
+		}
+	}
+	p := strings.TrimPrefix(t, "file://")
 	if p == "" {
 		return nil, errors.New("empty path")
 	}
 	if !filepath.IsAbs(p) {
 		p = filepath.Join(dir, p)
 	}
-	return os.ReadFile(p)
+	data, err := os.ReadFile(p)
+	if err == nil {
+		return data, nil
+	}
+	if !strings.HasPrefix(t, "file://") && safepath.IsBase64(t) && !safepath.Shown(t, filepath.Join(dir, t)) {
+		der, derr := decodeBase64(t)
+		if derr != nil {
+			return nil, errors.New("looks like base64 of a key or certificate but does not decode (" + safepath.Hint(t) + ")")
+		}
+		return der, nil
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err // its text repeats the path
+	}
+	return nil, fmt.Errorf("is not PEM text, a private.pkcs8:// or public.spki:// form, base64 DER, or a file that can be read: cannot read %s: %w",
+		safepath.Describe(t, p), err)
+}
+
+// decodeBase64 decodes standard base64, line breaks and missing padding
+// allowed, as copied out of a PEM file.
+func decodeBase64(s string) ([]byte, error) {
+	s = strings.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	return base64.RawStdEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
 // Write saves f at path, readable by its owner only (it holds keys).
