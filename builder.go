@@ -439,15 +439,6 @@ func (c *Client) goBackground(fn func(life context.Context)) error {
 // stays usable.
 func (c *Client) CloseIdleConnections() { c.transport.pool.closeIdle(false) }
 
-// String describes the client without its secrets.
-func (c *Client) String() string {
-	return fmt.Sprintf("wechatpay.Client{MchID:%q, BaseURL:%q, APIv3:%t, APIv2:%t, Keys:%v}",
-		c.mchid, c.base.String(), c.v3ok, c.v2ok, c.keys.Serials())
-}
-
-// GoString is String, so that %#v does not print secrets either.
-func (c *Client) GoString() string { return c.String() }
-
 func loadSigner(v any) (stdcrypto.Signer, error) {
 	switch k := v.(type) {
 	case stdcrypto.Signer:

@@ -158,22 +158,22 @@ func (s *Signer) call(ctx context.Context, req request, digest []byte) ([]byte, 
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return nil, fmt.Errorf("remotesign: reading the answer of %s: %w", hreq.URL.Redacted(), err)
+		return nil, fmt.Errorf("remotesign: reading the answer of %s: %w", redactURL(s.URL), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("remotesign: %s answered %s: %s", hreq.URL.Redacted(), resp.Status, excerpt(data))
+		return nil, fmt.Errorf("remotesign: %s answered %s: %s", redactURL(s.URL), resp.Status, excerpt(data))
 	}
 	var a answer
 	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("remotesign: %s answered 200 without a JSON signature: %s", hreq.URL.Redacted(), excerpt(data))
+		return nil, fmt.Errorf("remotesign: %s answered 200 without a JSON signature: %s", redactURL(s.URL), excerpt(data))
 	}
 	sig, err := base64.StdEncoding.DecodeString(a.Signature)
 	if err != nil || len(sig) == 0 {
-		return nil, fmt.Errorf("remotesign: %s answered a signature that is not base64: %s", hreq.URL.Redacted(), excerpt([]byte(a.Signature)))
+		return nil, fmt.Errorf("remotesign: %s answered a signature that is not base64: %s", redactURL(s.URL), excerpt([]byte(a.Signature)))
 	}
 	if s.PublicKey != nil {
 		if err := rsa.VerifyPKCS1v15(s.PublicKey, stdcrypto.SHA256, digest, sig); err != nil {
-			return nil, fmt.Errorf("remotesign: the signature from %s does not verify with Signer.PublicKey (is the service signing with the key of merchant %s, certificate %s?)", hreq.URL.Redacted(), s.MchID, s.Serial)
+			return nil, fmt.Errorf("remotesign: the signature from %s does not verify with Signer.PublicKey (is the service signing with the key of merchant %s, certificate %s?)", redactURL(s.URL), s.MchID, s.Serial)
 		}
 	}
 	return sig, nil

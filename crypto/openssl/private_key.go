@@ -5,9 +5,11 @@ import (
 	stdcrypto "crypto"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 )
 
 // ErrUnavailable is returned by the constructors of a build without the
@@ -108,6 +110,18 @@ func (k *PrivateKey) String() string {
 	}
 	return fmt.Sprintf("openssl.PrivateKey(RSA-%d)", k.pub.N.BitLen())
 }
+
+// GoString is String, for %#v.
+func (k *PrivateKey) GoString() string { return k.String() }
+
+// Format makes every fmt verb print String.
+func (k *PrivateKey) Format(f fmt.State, verb rune) { fmt.Fprint(f, k.String()) }
+
+// LogValue makes log/slog record String.
+func (k *PrivateKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// MarshalJSON encodes String as a JSON string.
+func (k *PrivateKey) MarshalJSON() ([]byte, error) { return json.Marshal(k.String()) }
 
 func checkOpts(opts stdcrypto.SignerOpts) error {
 	if _, pss := opts.(*rsa.PSSOptions); pss {

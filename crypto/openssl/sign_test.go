@@ -9,7 +9,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"math/big"
 	"strconv"
 	"strings"
@@ -181,6 +184,23 @@ func TestString(t *testing.T) {
 	s := k.String()
 	if s != "openssl.PrivateKey(RSA-2048)" || strings.Contains(s, key.D.String()[:16]) {
 		t.Fatalf("String() = %q", s)
+	}
+	// Every verb, JSON and slog show String.
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		fmt.Fprintf(&out, verb+"|", k)
+		fmt.Fprintf(&out, verb+"|", struct{ K any }{k})
+	}
+	b, err := json.Marshal(struct{ K any }{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Write(b)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("k", "k", k)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("k", "k", k)
+	if got := out.String(); strings.Contains(got, key.D.String()[:16]) || strings.Contains(got, key.D.Text(16)[:16]) ||
+		strings.Count(got, "openssl.PrivateKey(RSA-2048)") != 17 {
+		t.Fatalf("printed %s", got)
 	}
 }
 

@@ -178,7 +178,15 @@ func decodeBase64(s string) ([]byte, error) {
 
 // Write saves f at path, readable by its owner only (it holds keys).
 func Write(path string, f *File) error {
-	data, err := json.MarshalIndent(f, "", "  ")
+	// File and Merchant encode redacted; these types, with their fields
+	// and tags but not their methods, encode the real content. The outer
+	// merchant field hides the embedded one.
+	type plainFile File
+	type plainMerchant Merchant
+	data, err := json.MarshalIndent(struct {
+		plainFile
+		Merchant *plainMerchant `json:"merchant,omitempty"`
+	}{plainFile(*f), (*plainMerchant)(f.Merchant)}, "", "  ")
 	if err != nil {
 		return err
 	}
