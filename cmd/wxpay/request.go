@@ -55,7 +55,8 @@ func runRequest(ctx context.Context, e *env, method string, args []string) int {
 	name := "wxpay " + strings.ToLower(method)
 	usage := func() {
 		fmt.Fprintf(e.stderr, "usage: wxpay [-c FILE] %s PATH [flags]\n\n"+
-			"Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2, or a full URL), e.g.\n"+
+			"Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2, or a full URL on the\n"+
+			"config's host or its backup domain), e.g.\n"+
 			"  v3/pay/transactions/id/{transaction_id} --var transaction_id=4200…\n"+
 			"and prints the verified answer: JSON pretty-printed, APIv2 XML as a JSON object.\n"+
 			"Flags may come before or after PATH; -- ends them. Exit status: 0 when the call\n"+
@@ -85,7 +86,7 @@ func runRequest(ctx context.Context, e *env, method string, args []string) int {
 		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 		return exitFailure
 	}
-	template, err := call.template(cfg.BaseURL)
+	template, err := call.template(cfg)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 		return exitUsage
@@ -230,10 +231,12 @@ func readData(arg string, stdin io.Reader) ([]byte, error) {
 // template turns the PATH given into a template for Client.Chain that sends
 // it as written. An absolute URL (such as a bill's download_url) becomes a
 // path under the configured base URL when it starts with it, else a path
-// sent to its own host. Literal segments that Client.Chain would rewrite
-// (capitals, "_name_") are passed through template variables, so that an
-// ID written in the path is sent as it is.
-func (c *apiCall) template(configBase string) (string, error) {
+// sent to its own host, which must be the configured host or its backup
+// domain: the call carries the merchant's signature, which another host
+// could replay to WeChat Pay. Literal segments that Client.Chain would
+// rewrite (capitals, "_name_") are passed through template variables, so
+// that an ID written in the path is sent as it is.
+func (c *apiCall) template(cfg wechatpay.Config) (string, error) {
 	path := c.path
 	if strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "http://") {
 		u, err := url.Parse(path)
@@ -243,12 +246,15 @@ func (c *apiCall) template(configBase string) (string, error) {
 		if c.opts.BaseURL != "" {
 			return "", errors.New("PATH is an absolute URL: give the host there or with --base-url, not both")
 		}
-		base := configBase
+		base := cfg.BaseURL
 		if base == "" {
 			base = wechatpay.DefaultBaseURL
 		}
 		if !strings.HasSuffix(base, "/") {
 			base += "/"
+		}
+		if err := checkOrigin(u, base, cfg); err != nil {
+			return "", err
 		}
 		if rest, ok := strings.CutPrefix(path, base); ok {
 			path = rest
@@ -281,6 +287,44 @@ func (c *apiCall) template(configBase string) (string, error) {
 		out += "?" + query
 	}
 	return out, nil
+}
+
+// checkOrigin refuses a full URL whose scheme and host are neither those
+// of base nor those of its backup domain (Config.BackupBaseURL, or
+// api2.mch.weixin.qq.com for api.mch.weixin.qq.com), so that the merchant's
+// signature is sent to WeChat Pay only. --base-url remains the way to call
+// another host on purpose.
+func checkOrigin(u *url.URL, base string, cfg wechatpay.Config) error {
+	allowed := []string{base}
+	switch {
+	case cfg.NoBackup:
+	case cfg.BackupBaseURL != "":
+		allowed = append(allowed, cfg.BackupBaseURL)
+	default:
+		if b, err := url.Parse(base); err == nil && origin(b) == origin(&url.URL{Scheme: "https", Host: "api.mch.weixin.qq.com"}) {
+			allowed = append(allowed, wechatpay.DefaultBackupBaseURL)
+		}
+	}
+	var hosts []string
+	for _, a := range allowed {
+		if b, err := url.Parse(a); err == nil && b.Host != "" {
+			if origin(b) == origin(u) {
+				return nil
+			}
+			hosts = append(hosts, b.Scheme+"://"+b.Host)
+		}
+	}
+	return fmt.Errorf("PATH is a URL on %s, which is not WeChat Pay's host of the config (%s): the call, signed with the merchant's key, is not sent there; to call that host on purpose, give it with --base-url",
+		u.Scheme+"://"+u.Host, strings.Join(hosts, " or "))
+}
+
+// origin is a URL's scheme and host:port, the port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // rewrittenByChain tells whether Client.Chain would change a literal

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 
@@ -308,16 +309,69 @@ func TestRequestFailures(t *testing.T) {
 	}
 }
 
-// An absolute URL on another host than the config's base_url is sent
-// there.
+// A full URL on another host than the config's is refused before anything
+// is signed or sent: the merchant's Authorization could be replayed to
+// WeChat Pay from there. The config's host, under another path, is fine,
+// and --base-url still chooses another host on purpose.
 func TestRequestAbsoluteURL(t *testing.T) {
 	c := newCLI(t)
 	other := wechatpaytest.NewServer(wechatpaytest.WithMode(wechatpaytest.BothModes))
 	defer other.Close()
-	// other signs with its own keys: the client refuses its answer, which
-	// shows the call went there.
-	r := c.run("", "get", other.URL+"v3/pay/transactions/id/9?mchid="+c.srv.MchID)
-	if r.code != 1 || other.Count("GET v3/pay/transactions/id/{transaction_id}") != 1 || len(c.srv.Received()) != 0 {
+	base, _ := url.Parse(c.srv.URL)
+	for _, target := range []string{
+		other.URL + "v3/pay/transactions/id/9?mchid=" + c.srv.MchID,
+		strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "v3/certificates",
+		"https://" + base.Host + "/v3/certificates", // the config's host, another scheme
+		"http://" + base.Hostname() + ".evil.example/v3/certificates",
+	} {
+		r := c.run("", "get", target)
+		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "is not WeChat Pay's host of the config") || !strings.Contains(r.stderr, "--base-url") {
+			t.Errorf("%s: %+v", target, r)
+		}
+	}
+	if n := len(other.Received()); n != 0 {
+		t.Fatalf("the other host received %d requests", n)
+	}
+	if n := len(c.srv.Received()); n != 0 {
+		t.Fatalf("the configured host received %d requests", n)
+	}
+	// The configured host under a path of its own goes out.
+	c.ok("get", "http://"+base.Host+"/v3/certificates")
+	// --base-url is the deliberate way to another host: other signs with
+	// its own keys, so the client refuses its answer.
+	r := c.run("", "get", "v3/pay/transactions/id/9", "-q", "mchid="+c.srv.MchID, "--base-url", other.URL)
+	if r.code != 1 || other.Count("GET v3/pay/transactions/id/{transaction_id}") != 1 {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// The backup domain of api.mch.weixin.qq.com, or the configured one, is
+// WeChat Pay's too.
+func TestCheckOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		target string
+		cfg    wechatpay.Config
+		ok     bool
+	}{
+		{"https://api.mch.weixin.qq.com/v3/certificates", wechatpay.Config{}, true},
+		{"https://api2.mch.weixin.qq.com/v3/billdownload/file?token=x", wechatpay.Config{}, true},
+		{"https://API.mch.weixin.qq.com:443/v3/certificates", wechatpay.Config{}, true},
+		{"http://api.mch.weixin.qq.com/v3/certificates", wechatpay.Config{}, false},
+		{"https://api2.mch.weixin.qq.com/v3/certificates", wechatpay.Config{NoBackup: true}, false},
+		{"https://apihk.mch.weixin.qq.com/v3/certificates", wechatpay.Config{}, false},
+		{"https://apihk.mch.weixin.qq.com/v3/certificates", wechatpay.Config{BaseURL: "https://apihk.mch.weixin.qq.com/"}, true},
+		{"https://api2.mch.weixin.qq.com/v3/certificates", wechatpay.Config{BaseURL: "https://apihk.mch.weixin.qq.com/"}, false},
+		{"https://backup.example/v3/x", wechatpay.Config{BaseURL: "https://primary.example/", BackupBaseURL: "https://backup.example/"}, true},
+		{"https://api.mch.weixin.qq.com.evil.example/v3/certificates", wechatpay.Config{}, false},
+		{"https://evil.example/v3/certificates", wechatpay.Config{}, false},
+	} {
+		u, _ := url.Parse(tc.target)
+		base := tc.cfg.BaseURL
+		if base == "" {
+			base = wechatpay.DefaultBaseURL
+		}
+		if err := checkOrigin(u, base, tc.cfg); (err == nil) != tc.ok {
+			t.Errorf("%s with %v: %v", tc.target, tc.cfg, err)
+		}
 	}
 }
