@@ -39,7 +39,8 @@ const (
 // serve one protocol only: a call that needs what is not configured fails
 // with a clear error.
 //
-// Config redacts its secrets when printed with fmt or log.
+// Config redacts its secrets when printed with fmt or log, encoded with
+// encoding/json or logged with log/slog.
 type Config struct {
 	// MchID is the merchant ID (商户号) [mchid].
 	MchID string
@@ -73,7 +74,9 @@ type Config struct {
 	APIv3Key crypto.Secret
 
 	// Merchant is the merchant API certificate and key used as a TLS client
-	// certificate by APIv2 calls made with Security [merchant].
+	// certificate by APIv2 calls made with Security [merchant]. It is
+	// presented whatever CA names the server sends; a server refusing it
+	// fails the call with ErrMerchantCertRejected, not sent.
 	Merchant *MerchantCert
 
 	// BaseURL is where calls go [base_uri]; DefaultBaseURL when empty. A
@@ -147,8 +150,9 @@ type Config struct {
 	//	socks5h://[user:password@]host:port  SOCKS5, host names resolved by the proxy
 	//
 	// TLS to WeChat Pay runs end to end inside the tunnel. ConnectTimeout
-	// and each call's timeout bound the proxy handshake too. The password
-	// never prints.
+	// and each call's timeout bound the proxy handshake too. Idle
+	// connections are checked before reuse through the tunnel. The
+	// password never prints.
 	Proxy string
 }
 

@@ -174,6 +174,8 @@ func describe(err error) string {
 		msg += fmt.Sprintf("\ngive it with --var %s=VALUE", oe.Option)
 	case errors.As(err, &ve):
 		msg += "\ndo not act on this answer; a call that changes something may still have taken effect: query before retrying"
+	case errors.Is(err, wechatpay.ErrMerchantCertRejected):
+		msg += "\nnothing reached WeChat Pay; replace the merchant certificate (merchant.cert in the config, apiclient_cert.pem) before retrying"
 	case errors.As(err, &te):
 		if te.Sent {
 			msg += "\nit may have taken effect: query the order before retrying"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -373,5 +374,13 @@ func TestCheckOrigin(t *testing.T) {
 		if err := checkOrigin(u, base, tc.cfg); (err == nil) != tc.ok {
 			t.Errorf("%s with %v: %v", tc.target, tc.cfg, err)
 		}
+	}
+}
+
+// A refused merchant certificate is not "safe to retry" as it is.
+func TestDescribeMerchantCertRejected(t *testing.T) {
+	err := &wechatpay.TransportError{Op: "dial", Addr: "https://api.mch.weixin.qq.com", Err: fmt.Errorf("%w: remote error: tls: expired certificate", wechatpay.ErrMerchantCertRejected)}
+	if msg := describe(err); !strings.Contains(msg, "replace the merchant certificate") || strings.Contains(msg, "safe to retry") {
+		t.Fatal(msg)
 	}
 }
