@@ -94,9 +94,10 @@ func NewServer(opts ...Option) *Server {
 
 // NewTLSServer starts an HTTPS server on 127.0.0.1 with a self-signed
 // certificate that the Config it hands out trusts. It asks every client for
-// a certificate without requiring one, and answers the APIv2 endpoints that
-// need the merchant certificate (security) only when the merchant API
-// certificate was presented, as WeChat Pay's mutual TLS does.
+// a certificate without requiring one, refuses any other than the merchant
+// API certificate during the handshake, and answers the APIv2 endpoints
+// that need the merchant certificate (security) only when it was presented,
+// as WeChat Pay's mutual TLS does.
 func NewTLSServer(opts ...Option) *Server {
 	s := mustNewServer(opts)
 	cert, err := serverCertificate()

@@ -250,17 +250,19 @@ func TestMutualTLS(t *testing.T) {
 	if !errors.As(err, &v2) || v2.ReturnCode != "FAIL" {
 		t.Fatalf("want return_code FAIL without the certificate, got %v", err)
 	}
-	// A certificate the server does not know is not presented (the server
-	// names the CA it accepts), so the call is refused the same way.
+	// A certificate the server does not know is presented all the same, as
+	// curl does, and refused during the TLS handshake: nothing is sent.
 	other, err := wechatpaytest.NewIdentity("someone else")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := srv.Config()
 	cfg.Merchant = &wechatpay.MerchantCert{Cert: other.CertPEM(), Key: other.KeyPEM()}
+	n := len(srv.Received())
 	_, err = newClient(t, cfg).Chain("v2/secapi/pay/refund").Post(refund, wechatpay.M{"security": true})
-	if !errors.As(err, &v2) || v2.ReturnCode != "FAIL" {
-		t.Fatalf("want return_code FAIL with an unknown certificate, got %v", err)
+	var te *wechatpay.TransportError
+	if !errors.Is(err, wechatpay.ErrMerchantCertRejected) || !errors.As(err, &te) || te.Sent || len(srv.Received()) != n {
+		t.Fatalf("want ErrMerchantCertRejected, not sent, with an unknown certificate, got %v", err)
 	}
 	// APIv3 over the same TLS server.
 	if _, err := c.Chain("v3/certificates").Get(); err != nil {
