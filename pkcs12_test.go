@@ -97,10 +97,11 @@ func TestPKCS12MutualTLS(t *testing.T) {
 	// A path (the password defaults to the merchant ID), a file:// path,
 	// the bytes, and their base64 with the password given.
 	for name, m := range map[string]*wechatpay.MerchantCert{
-		"path":        {PKCS12: path},
-		"file URL":    {PKCS12: "file://" + path},
-		"bytes":       {PKCS12: p12},
-		"base64+pass": {PKCS12: []byte(base64.StdEncoding.EncodeToString(p12)), Password: crypto.NewSecret(srv.MchID)},
+		"path":                    {PKCS12: path},
+		"file URL":                {PKCS12: "file://" + path},
+		"bytes":                   {PKCS12: p12},
+		"base64+pass":             {PKCS12: []byte(base64.StdEncoding.EncodeToString(p12)), Password: crypto.NewSecret(srv.MchID)},
+		"base64 string, in lines": {PKCS12: wrapLines(base64.StdEncoding.EncodeToString(p12))},
 	} {
 		if err := call(m); err != nil {
 			t.Errorf("%s: %v", name, err)
@@ -114,7 +115,7 @@ func TestPKCS12MutualTLS(t *testing.T) {
 	otherP12, _ := pkcs12.LegacyRC2.Encode(other.Key, other.Cert, nil, srv.MchID)
 	err = call(&wechatpay.MerchantCert{PKCS12: otherP12})
 	var te *wechatpay.TransportError
-	if !errors.As(err, &te) {
+	if !errors.As(err, &te) || te.Sent || !errors.Is(err, wechatpay.ErrMerchantCertRejected) {
 		t.Fatalf("a wrong client certificate: %v", err)
 	}
 	if err := call(nil); !errors.As(err, &te) {
@@ -169,4 +170,15 @@ func TestPKCS12ConfigErrors(t *testing.T) {
 			t.Errorf("printed: %s", s)
 		}
 	}
+}
+
+// wrapLines breaks base64 text into lines of 76 characters, as base64(1)
+// writes it.
+func wrapLines(s string) string {
+	var b strings.Builder
+	for len(s) > 76 {
+		b.WriteString(s[:76] + "\n")
+		s = s[76:]
+	}
+	return b.String() + s
 }
