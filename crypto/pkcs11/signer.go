@@ -6,12 +6,12 @@ import (
 	"crypto/rsa"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
-
-	wxcrypto "github.com/wechatpay-go/wechatpay/crypto"
+	"time"
 )
 
 // Signer is an RSA private key held in a PKCS#11 token (an HSM, a cloud
@@ -27,19 +27,41 @@ import (
 // Every signature is checked with the public key before it is returned, so
 // a faulty token's answer is never sent.
 //
+// When the token loses the login or the sessions (it restarted, a network
+// HSM failed over: CKR_USER_NOT_LOGGED_IN, CKR_SESSION_HANDLE_INVALID,
+// CKR_DEVICE_REMOVED…), the Signer logs in again, once the operations under
+// way have ended, finds the same key, and retries the operation once; it
+// tries again at most once a second while the token stays away.
+//
 // Close logs out and releases the sessions. Printed with fmt, encoded as
 // JSON or logged with slog, a Signer shows which token and key it uses,
-// never the PIN, which it does not keep.
+// never the PIN, which it keeps (as a crypto.Secret) only to log in again.
 type Signer struct {
-	pub  *rsa.PublicKey
-	desc *keyURI // for messages: token and key names, never the PIN
-	key  tokenKey
+	pub *rsa.PublicKey
+	uri *keyURI // the token, the key and the PIN, to log in again
 
-	slots     chan struct{} // one per session a signature may take
+	// slots hold one token per operation under way; holding one allows
+	// reading key and gen, holding all allows replacing them.
+	slots chan struct{}
+	key   tokenKey // nil when logging in again failed
+	gen   uint64   // counts the logins after the first
+
+	reopenMu  sync.Mutex // one login again at a time
+	lastLogin time.Time  // when the last login again was tried
+	lastErr   error      // and how it failed
+
 	done      chan struct{} // closed by Close
 	closeOnce sync.Once
 	closeErr  error
 }
+
+// relogPause is how often a Signer tries to log in again while its token
+// stays unreachable; calls in between fail at once with the last error.
+const relogPause = time.Second
+
+// errNoSession is the cause of an operation attempted after logging in
+// again failed.
+var errNoSession = errors.New("no session: logging in again to the token failed")
 
 // tokenKey is the key inside the token, as the PKCS#11 binding serves it.
 type tokenKey interface {
@@ -78,9 +100,8 @@ func Open(uri string) (*Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.pin = wxcrypto.Secret{} // the token keeps the login; the Signer keeps no PIN
 	return &Signer{
-		pub: pub, desc: u, key: key,
+		pub: pub, uri: u, key: key,
 		slots: make(chan struct{}, u.maxSessions),
 		done:  make(chan struct{}),
 	}, nil
@@ -117,13 +138,13 @@ func (s *Signer) SignContext(ctx context.Context, _ io.Reader, digest []byte, op
 	if h := opts.HashFunc(); len(digest) != h.Size() {
 		return nil, fail(ErrToken, fmt.Sprintf("the digest is %d bytes, but %v digests are %d", len(digest), h, h.Size()), nil)
 	}
-	if err := s.acquire(ctx); err != nil {
-		return nil, err
-	}
-	sig, err := s.key.sign(digest, opts)
-	s.release()
+	var sig []byte
+	err := s.withKey(ctx, func(k tokenKey) (err error) {
+		sig, err = k.sign(digest, opts)
+		return err
+	})
 	if err != nil {
-		return nil, fail(ErrToken, "signing with "+s.desc.String()+" failed", err)
+		return nil, s.opError("signing with", err)
 	}
 	if pss, ok := opts.(*rsa.PSSOptions); ok {
 		err = rsa.VerifyPSS(s.pub, pss.Hash, digest, sig, pss)
@@ -131,7 +152,7 @@ func (s *Signer) SignContext(ctx context.Context, _ io.Reader, digest []byte, op
 		err = rsa.VerifyPKCS1v15(s.pub, opts.HashFunc(), digest, sig)
 	}
 	if err != nil {
-		return nil, fail(ErrToken, "the signature "+s.desc.String()+" made does not verify with its public key; it was not used", nil)
+		return nil, fail(ErrToken, "the signature "+s.uri.String()+" made does not verify with its public key; it was not used", nil)
 	}
 	return sig, nil
 }
@@ -148,22 +169,110 @@ func (s *Signer) Decrypt(_ io.Reader, ciphertext []byte, opts stdcrypto.Decrypte
 	if oaep.MGFHash != 0 && oaep.MGFHash != oaep.Hash {
 		return nil, fail(ErrToken, "OAEP with an MGF1 hash other than its label hash is not offered", nil)
 	}
-	if err := s.acquire(context.Background()); err != nil {
-		return nil, err
-	}
-	defer s.release()
-	pt, err := s.key.decrypt(ciphertext, oaep)
+	var pt []byte
+	err := s.withKey(context.Background(), func(k tokenKey) (err error) {
+		pt, err = k.decrypt(ciphertext, oaep)
+		return err
+	})
 	if err != nil {
-		return nil, fail(ErrToken, "decrypting with "+s.desc.String()+" failed", err)
+		return nil, s.opError("decrypting with", err)
 	}
 	return pt, nil
+}
+
+// withKey runs op with the key under one session slot. When the token lost
+// the login or the sessions, it logs in again and runs op once more.
+func (s *Signer) withKey(ctx context.Context, op func(tokenKey) error) error {
+	for retried := false; ; retried = true {
+		if err := s.acquire(ctx); err != nil {
+			return err
+		}
+		key, gen := s.key, s.gen
+		err := errNoSession
+		if key != nil {
+			err = op(key)
+		}
+		s.release()
+		if err == nil || retried || !(err == errNoSession || sessionLost(err)) {
+			return err
+		}
+		if rerr := s.relogin(ctx, gen); rerr != nil {
+			return &reloginError{lost: err, relogin: rerr}
+		}
+	}
+}
+
+// relogin replaces the key of login generation gen with the same key found
+// after logging in afresh, once no operation uses it. It does nothing when
+// another call did it already, and fails at once with the last error when
+// it was tried less than relogPause ago.
+func (s *Signer) relogin(ctx context.Context, gen uint64) error {
+	s.reopenMu.Lock()
+	defer s.reopenMu.Unlock()
+	if s.gen != gen && s.key != nil {
+		return nil
+	}
+	if time.Since(s.lastLogin) < relogPause && s.lastErr != nil {
+		return s.lastErr
+	}
+	taken := 0
+	defer func() {
+		for range taken {
+			s.release()
+		}
+	}()
+	for taken < cap(s.slots) {
+		select {
+		case s.slots <- struct{}{}:
+			taken++
+		case <-s.done:
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if s.key != nil {
+		s.key.close()
+		s.key = nil
+	}
+	key, pub, err := openKey(s.uri)
+	if err == nil && !pub.Equal(s.pub) {
+		key.close()
+		err = fail(ErrKeyNotFound, "after logging in again, "+s.uri.String()+" is another key than before", nil)
+	}
+	s.lastLogin, s.lastErr = time.Now(), err
+	if err != nil {
+		return err
+	}
+	s.key = key
+	s.gen++
+	return nil
+}
+
+// reloginError is an operation that failed as the token lost its session,
+// and logging in again failed too.
+type reloginError struct{ lost, relogin error }
+
+func (e *reloginError) Error() string {
+	return fmt.Sprintf("the token lost the session (%v), and logging in again failed: %v", e.lost, e.relogin)
+}
+
+func (e *reloginError) Unwrap() []error { return []error{e.relogin, e.lost} }
+
+// opError describes a failed operation: what was done with which key, and
+// why. The errors of acquire say so already.
+func (s *Signer) opError(what string, err error) error {
+	if _, ok := err.(*failure); ok || err == ErrClosed || err == context.Canceled || err == context.DeadlineExceeded {
+		return err
+	}
+	return fail(ErrToken, what+" "+s.uri.String()+" failed", err)
 }
 
 // Close waits for the signatures under way, then closes the sessions and
 // logs out. Later calls fail with ErrClosed. Close may be called more than
 // once.
 func (s *Signer) Close() error {
-	if s == nil || s.key == nil {
+	if s == nil || s.slots == nil {
 		return nil
 	}
 	s.closeOnce.Do(func() {
@@ -171,8 +280,11 @@ func (s *Signer) Close() error {
 		for range cap(s.slots) {
 			s.slots <- struct{}{} // waits for each session in use to come back
 		}
+		if s.key == nil {
+			return // logging in again had failed: nothing is open
+		}
 		if err := s.key.close(); err != nil {
-			s.closeErr = fail(ErrToken, "closing "+s.desc.String(), err)
+			s.closeErr = fail(ErrToken, "closing "+s.uri.String(), err)
 		}
 	})
 	return s.closeErr
@@ -180,7 +292,7 @@ func (s *Signer) Close() error {
 
 // acquire takes a session slot, waiting while all are in use.
 func (s *Signer) acquire(ctx context.Context) error {
-	if s == nil || s.key == nil {
+	if s == nil || s.slots == nil {
 		return fail(ErrClosed, "the Signer was not made by Open", nil)
 	}
 	select {
@@ -208,10 +320,10 @@ func (s *Signer) release() { <-s.slots }
 
 // String names the token and key, and the key's size.
 func (s *Signer) String() string {
-	if s == nil || s.desc == nil {
+	if s == nil || s.uri == nil {
 		return "pkcs11.Signer{}"
 	}
-	return fmt.Sprintf("pkcs11.Signer{%s, RSA-%d}", s.desc, s.pub.N.BitLen())
+	return fmt.Sprintf("pkcs11.Signer{%s, RSA-%d}", s.uri, s.pub.N.BitLen())
 }
 
 // GoString is String, so that %#v does not walk the fields either.
@@ -225,10 +337,10 @@ func (s *Signer) MarshalJSON() ([]byte, error) { return json.Marshal(s.String())
 
 // LogValue describes the Signer to log/slog: token, object, id and size.
 func (s *Signer) LogValue() slog.Value {
-	if s == nil || s.desc == nil {
+	if s == nil || s.uri == nil {
 		return slog.StringValue(s.String())
 	}
-	u := s.desc
+	u := s.uri
 	attrs := []slog.Attr{}
 	switch {
 	case u.token != "":

@@ -167,3 +167,20 @@ func objectName(u *keyURI) string {
 	}
 	return fmt.Sprintf("id %x", u.id)
 }
+
+// sessionLost reports whether err says the token lost the login or the
+// sessions, so that logging in again may help.
+func sessionLost(err error) bool {
+	var rv p11.Error
+	if !errors.As(err, &rv) {
+		return strings.Contains(err.Error(), "context is closed") // crypto11's, once its Context is closed
+	}
+	switch rv {
+	case p11.CKR_USER_NOT_LOGGED_IN, p11.CKR_SESSION_HANDLE_INVALID, p11.CKR_SESSION_CLOSED,
+		p11.CKR_OBJECT_HANDLE_INVALID, p11.CKR_KEY_HANDLE_INVALID,
+		p11.CKR_DEVICE_REMOVED, p11.CKR_DEVICE_ERROR, p11.CKR_TOKEN_NOT_PRESENT, p11.CKR_TOKEN_NOT_RECOGNIZED,
+		p11.CKR_CRYPTOKI_NOT_INITIALIZED:
+		return true
+	}
+	return false
+}

@@ -224,6 +224,29 @@ func (tok *Token) slot(t testing.TB, ctx *p11.Ctx) uint {
 	return 0
 }
 
+// Logout logs the process out of the token, as a token that restarted or
+// a network HSM that lost its connection leaves an open Signer: PKCS#11
+// logs in (and out) the whole application, not one session.
+func (tok *Token) Logout(t testing.TB) {
+	t.Helper()
+	tok.session(t, func(ctx *p11.Ctx, sh p11.SessionHandle) {
+		if err := ctx.Logout(sh); err != nil {
+			t.Fatalf("C_Logout: %v", err)
+		}
+	})
+}
+
+// ChangePIN changes the token's user PIN to pin.
+func (tok *Token) ChangePIN(t testing.TB, pin string) {
+	t.Helper()
+	tok.session(t, func(ctx *p11.Ctx, sh p11.SessionHandle) {
+		if err := ctx.SetPIN(sh, tok.PIN, pin); err != nil {
+			t.Fatalf("C_SetPIN: %v", err)
+		}
+	})
+	tok.PIN = pin
+}
+
 // Slot returns the token's slot ID and serial number, as a URI's slot-id
 // and serial name them.
 func (tok *Token) Slot(t testing.TB) (slot uint, serial string) {
