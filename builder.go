@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"sort"
@@ -52,11 +53,16 @@ type Config struct {
 	// PrivateKey is the merchant API private key (商户API私钥) [privateKey]:
 	// a crypto.Signer, such as an *rsa.PrivateKey or a KMS/HSM key; a path
 	// or "file://" path; or PEM text (or a "private.pkcs1://…" /
-	// "private.pkcs8://…" form) as a string, []byte or crypto.Secret.
+	// "private.pkcs8://…" form) as a string, []byte or crypto.Secret; or
+	// a key URI that crypto.LoadSigner opens, such as the PKCS#11 URI
+	// (RFC 7512) "pkcs11:token=…;object=…" of a key in an HSM, once the
+	// crypto/pkcs11 package is imported (docs/signing.md). Client.Close
+	// closes a signer New opened from a URI.
 	//
 	// Prefer a path, a loaded key or a crypto.Secret to PEM text in a plain
 	// string: fmt prints a Config held in an unexported struct field field by
-	// field, and a plain string would show there; those three never do.
+	// field, and a plain string would show there; those three never do. The
+	// same goes for a key URI that carries its PIN (pin-value).
 	PrivateKey any
 
 	// Certs maps WeChat Pay's platform certificate serials (平台证书序列号)
@@ -242,6 +248,7 @@ type Client struct {
 	lifeMu sync.Mutex
 	closed bool
 	bg     sync.WaitGroup
+	owned  []io.Closer // signers New opened from key URIs, closed by Close
 }
 
 // New builds a Client from cfg, checking it first: every problem found is
@@ -272,6 +279,7 @@ func New(cfg Config) (*Client, error) {
 			bad("PrivateKey", "cannot be used", err)
 		} else {
 			signer = s
+			c.adopt(cfg.PrivateKey, s)
 		}
 		if len(cfg.Certs) == 0 {
 			bad("Certs", "is empty: add WeChat Pay's platform certificate (by its serial) or public key (by its PUB_KEY_ID_…)", nil)
@@ -331,10 +339,12 @@ func New(cfg Config) (*Client, error) {
 		if err != nil {
 			bad("Merchant", "cannot be used", err)
 		} else {
+			c.adopt(cfg.Merchant.Key, cert.PrivateKey)
 			mtlsConfig = merchantTLS(tlsConfig, cert)
 		}
 	}
 	if len(errs) > 0 {
+		c.closeOwned()
 		return nil, errors.Join(errs...)
 	}
 
@@ -350,6 +360,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	if proxyCfg != nil {
 		if dial, err = proxyCfg.dialer(dial, tlsConfig); err != nil {
+			c.closeOwned()
 			return nil, &ConfigError{Field: "Proxy", Problem: "cannot be used", Err: err}
 		}
 	}
@@ -411,8 +422,9 @@ func (c *Client) MchID() string { return c.mchid }
 
 // Close closes idle connections and makes later calls fail. Calls in flight
 // finish first. Background work the client started, such as a certificate
-// refresh, is stopped, and Close returns once it has ended. Close may be
-// called more than once.
+// refresh, is stopped, and Close returns once it has ended. A signer New
+// opened from a key URI in Config (a PKCS#11 token session) is closed too.
+// Close may be called more than once.
 func (c *Client) Close() error {
 	c.lifeMu.Lock()
 	c.closed = true
@@ -420,7 +432,7 @@ func (c *Client) Close() error {
 	c.end()
 	c.transport.pool.closeIdle(true)
 	c.bg.Wait()
-	return nil
+	return c.closeOwned()
 }
 
 // goBackground runs fn in a goroutine under the client's lifetime, which
@@ -443,18 +455,43 @@ func (c *Client) goBackground(fn func(life context.Context)) error {
 // stays usable.
 func (c *Client) CloseIdleConnections() { c.transport.pool.closeIdle(false) }
 
+// adopt takes ownership of key when New opened it from a key URI (a
+// string or crypto.Secret, not a signer the caller made and owns) and it
+// holds resources, such as a PKCS#11 token session.
+func (c *Client) adopt(given any, key any) {
+	if _, callers := given.(stdcrypto.Signer); callers {
+		return
+	}
+	if cl, ok := key.(io.Closer); ok {
+		c.owned = append(c.owned, cl)
+	}
+}
+
+// closeOwned closes the signers New opened, once.
+func (c *Client) closeOwned() error {
+	c.lifeMu.Lock()
+	owned := c.owned
+	c.owned = nil
+	c.lifeMu.Unlock()
+	var errs []error
+	for _, cl := range owned {
+		errs = append(errs, cl.Close())
+	}
+	return errors.Join(errs...)
+}
+
 func loadSigner(v any) (stdcrypto.Signer, error) {
 	switch k := v.(type) {
 	case stdcrypto.Signer:
 		return k, nil
 	case string:
-		return crypto.LoadPrivateKey(k)
+		return crypto.LoadSigner(k)
 	case []byte:
 		return crypto.ParsePrivateKey(k)
 	case crypto.Secret:
 		b := k.Reveal()
 		defer clear(b)
-		return crypto.LoadPrivateKey(string(b))
+		return crypto.LoadSigner(string(b))
 	}
 	return nil, fmt.Errorf("unsupported type %T: use a crypto.Signer, a crypto.Secret, a string or a []byte", v)
 }

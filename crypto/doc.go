@@ -54,5 +54,10 @@
 //   - Error messages never include key material, PEM text, API keys or
 //     plaintext.
 //
+// LoadSigner loads the merchant key as a crypto.Signer, and opens keys named
+// by a URI whose scheme a package registered with RegisterKeyLoader: the
+// "pkcs11:" URIs of keys in an HSM, once crypto/pkcs11 is imported. This
+// package itself stays pure Go.
+//
 // All errors wrap one of the Err* sentinels; match them with errors.Is.
 package crypto

@@ -17,7 +17,8 @@ import (
 // src may be PEM text (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY"),
 // "file://path", a plain file path, or bare base64 DER behind
 // "private.pkcs1://" or "private.pkcs8://". Encrypted keys are not accepted:
-// decrypt them first (openssl pkcs8 -in enc.pem -out key.pem).
+// decrypt them first (openssl pkcs8 -in enc.pem -out key.pem). A key held
+// in an HSM ("pkcs11:…") is no *rsa.PrivateKey: LoadSigner opens it.
 func LoadPrivateKey(src string) (*rsa.PrivateKey, error) {
 	s, err := readSource(src, ErrInvalidKey)
 	if err != nil {

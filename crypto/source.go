@@ -50,6 +50,12 @@ func readSource(src string, sentinel error) (source, error) {
 	case strings.HasPrefix(s, SchemeFile):
 		return readSourceFile(s[len(SchemeFile):], sentinel)
 	}
+	if scheme, ok := keyURIScheme(s); ok {
+		// Not a file path: taken as one, the URI (and a PIN in it) would
+		// be quoted in the error.
+		return source{}, wrapf(sentinel, "a %q URI names a key held in a token or key store, which never leaves it: "+
+			"open it with LoadSigner, which wechatpay.Config.PrivateKey uses", scheme+":")
+	}
 	if i := strings.Index(s, "://"); i > 0 && isSchemeName(s[:i]) {
 		scheme := s[:i+3]
 		switch scheme {

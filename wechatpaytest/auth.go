@@ -68,7 +68,7 @@ func (s *Server) authenticateV3(r *Request) *Answer {
 	}
 	msg := r.Method + "\n" + r.RequestURI + "\n" + p["timestamp"] + "\n" + p["nonce_str"] + "\n" + string(r.signedBody()) + "\n"
 	digest := sha256.Sum256([]byte(msg))
-	if rsa.VerifyPKCS1v15(&s.Merchant.Key.PublicKey, stdcrypto.SHA256, digest[:], sig) != nil {
+	if rsa.VerifyPKCS1v15(s.Merchant.PublicKey(), stdcrypto.SHA256, digest[:], sig) != nil {
 		return fail("signature does not verify")
 	}
 	return nil

@@ -306,7 +306,7 @@ func fitLength(s string, max int) string {
 // encrypt is what WeChat Pay does to a sensitive answer field: RSA-OAEP
 // (SHA-1) under the merchant's public key, in base64.
 func (b *builder) encrypt(v any) string {
-	ct, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, &b.s.Merchant.Key.PublicKey, []byte(scalarString(v)), nil)
+	ct, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, b.s.Merchant.PublicKey(), []byte(scalarString(v)), nil)
 	if err != nil {
 		return ""
 	}

@@ -1,6 +1,7 @@
 package wechatpaytest
 
 import (
+	stdcrypto "crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -20,13 +21,25 @@ import (
 // Identity is a key pair with its self-signed certificate and the serial
 // WeChat Pay would name it by.
 type Identity struct {
-	Key    *rsa.PrivateKey   // the RSA-2048 private key
-	Cert   *x509.Certificate // the self-signed certificate of Key
+	// Key is the RSA-2048 private key; nil for a merchant key given with
+	// WithMerchantSigner, which stays where it is (an HSM, say).
+	Key    *rsa.PrivateKey
+	Cert   *x509.Certificate // the self-signed certificate of the key
 	Serial string            // uppercase hex of the certificate serial number
 }
 
-// KeyPEM returns the private key as PKCS#8 PEM.
+// PublicKey returns the public key of the identity, from its certificate.
+func (id *Identity) PublicKey() *rsa.PublicKey {
+	pub, _ := id.Cert.PublicKey.(*rsa.PublicKey)
+	return pub
+}
+
+// KeyPEM returns the private key as PKCS#8 PEM, or nil when the key was
+// given with WithMerchantSigner.
 func (id *Identity) KeyPEM() []byte {
+	if id.Key == nil {
+		return nil
+	}
 	der, _ := x509.MarshalPKCS8PrivateKey(id.Key)
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 }
@@ -39,7 +52,7 @@ func (id *Identity) CertPEM() []byte {
 // PublicKeyPEM returns the public key as SPKI PEM, the form of WeChat Pay's
 // pub_key.pem.
 func (id *Identity) PublicKeyPEM() []byte {
-	der, _ := x509.MarshalPKIXPublicKey(&id.Key.PublicKey)
+	der, _ := x509.MarshalPKIXPublicKey(id.PublicKey())
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
@@ -53,7 +66,12 @@ func NewIdentity(commonName string) (*Identity, error) {
 	return newIdentity(key, commonName)
 }
 
-func newIdentity(key *rsa.PrivateKey, commonName string) (*Identity, error) {
+// newIdentity makes the certificate of key, which signs it itself: an
+// *rsa.PrivateKey, or any crypto.Signer of an RSA key.
+func newIdentity(key stdcrypto.Signer, commonName string) (*Identity, error) {
+	if _, ok := key.Public().(*rsa.PublicKey); !ok {
+		return nil, fmt.Errorf("the %s key is %T, not RSA", commonName, key.Public())
+	}
 	sn := make([]byte, 20)
 	if _, err := rand.Read(sn); err != nil {
 		return nil, err
@@ -68,7 +86,7 @@ func newIdentity(key *rsa.PrivateKey, commonName string) (*Identity, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
 		DNSNames:     []string{"localhost"},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +94,8 @@ func newIdentity(key *rsa.PrivateKey, commonName string) (*Identity, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Identity{Key: key, Cert: cert, Serial: strings.ToUpper(fmt.Sprintf("%040x", cert.SerialNumber))}, nil
+	rsaKey, _ := key.(*rsa.PrivateKey)
+	return &Identity{Key: rsaKey, Cert: cert, Serial: strings.ToUpper(fmt.Sprintf("%040x", cert.SerialNumber))}, nil
 }
 
 // Generating RSA keys is slow, so the keys (not the certificates or

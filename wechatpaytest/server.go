@@ -1,6 +1,7 @@
 package wechatpaytest
 
 import (
+	stdcrypto "crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
@@ -58,6 +59,8 @@ type Server struct {
 
 	listener net.Listener // from WithListener; nil for 127.0.0.1:0
 
+	merchantSigner stdcrypto.Signer // from WithMerchantSigner; nil for a generated key
+
 	mu       sync.Mutex
 	routes   []*route
 	received []*Received
@@ -80,6 +83,17 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // WithListener makes the server accept on l instead of a new listener on
 // 127.0.0.1 with a free port; Close closes it.
 func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
+// WithMerchantSigner makes signer the merchant API private key, in place of
+// a generated one: a key held in an HSM (crypto/pkcs11), say, which never
+// leaves it. The server makes the merchant API certificate (Merchant.Cert)
+// for signer's public key, signed by signer itself, and verifies requests
+// with it; Config hands signer out as PrivateKey and as the key of the
+// merchant TLS certificate. Merchant.Key is nil. signer must hold an RSA
+// key; the server does not close it.
+func WithMerchantSigner(signer stdcrypto.Signer) Option {
+	return func(s *Server) { s.merchantSigner = signer }
+}
 
 // NewServer starts a plain HTTP server on 127.0.0.1. Close it when done.
 // APIv2 calls that need the merchant certificate (security) need
@@ -158,6 +172,11 @@ func newServer(opts []Option) (*Server, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	if s.merchantSigner != nil {
+		if s.Merchant, err = newIdentity(s.merchantSigner, "merchant"); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -195,6 +214,10 @@ func (s *Server) ConfigFor(m Mode) wechatpay.Config {
 		APIv3Key:   crypto.NewSecret(s.APIv3Key),
 		Merchant:   &wechatpay.MerchantCert{Cert: s.Merchant.CertPEM(), Key: s.Merchant.KeyPEM()},
 		BaseURL:    s.URL,
+	}
+	if s.merchantSigner != nil {
+		cfg.PrivateKey = s.merchantSigner
+		cfg.Merchant.Key = s.merchantSigner
 	}
 	if s.tlsCert != nil {
 		cfg.TLSConfig = &tls.Config{RootCAs: s.CertPool()}

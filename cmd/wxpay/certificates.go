@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,7 +57,13 @@ func runCertificates(ctx context.Context, e *env, args []string) int {
 	if cfg.APIv3Key.IsZero() {
 		return fail(fmt.Errorf("%s has no apiv3_key: the certificates are encrypted with the APIv3 key (APIv3密钥)", e.configPath()))
 	}
-	bootstrap(&cfg)
+	opened, err := bootstrap(&cfg)
+	if err != nil {
+		return fail(fmt.Errorf("%s: private_key: %w", e.configPath(), err))
+	}
+	if opened != nil {
+		defer opened.Close() // after client.Close, deferred below
+	}
 	client, err := wechatpay.New(cfg)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", e.configPath(), err))
@@ -123,17 +130,34 @@ func certificateStatus(c *wechatpay.PlatformCertificate, now time.Time) string {
 // be built, so it gets the merchant's own public key under a serial no
 // answer names. The download is verified with the certificates it
 // delivers, which the APIv3 key authenticates.
-func bootstrap(cfg *wechatpay.Config) {
+//
+// A key in an HSM (a pkcs11: URI) is opened here, once, to read its public
+// key, and handed to New as a signer: opening it twice would log in twice,
+// and a wrong PIN would count twice towards locking the token. The caller
+// closes what is returned, after the client.
+func bootstrap(cfg *wechatpay.Config) (io.Closer, error) {
 	if len(cfg.Certs) > 0 {
-		return
+		return nil, nil
 	}
-	pemText, ok := cfg.PrivateKey.([]byte)
-	if !ok {
-		return
+	switch k := cfg.PrivateKey.(type) {
+	case []byte:
+		key, err := crypto.ParsePrivateKey(k)
+		if err != nil {
+			return nil, nil // New reports it
+		}
+		cfg.Certs = map[string]any{bootstrapSerial: &key.PublicKey}
+	case crypto.Secret: // a key URI (configfile)
+		uri := k.Reveal()
+		signer, err := crypto.LoadSigner(string(uri))
+		clear(uri)
+		if err != nil {
+			return nil, err
+		}
+		cfg.PrivateKey = signer
+		cfg.Certs = map[string]any{bootstrapSerial: signer.Public()}
+		if c, ok := signer.(io.Closer); ok {
+			return c, nil
+		}
 	}
-	key, err := crypto.ParsePrivateKey(pemText)
-	if err != nil {
-		return // New reports it
-	}
-	cfg.Certs = map[string]any{bootstrapSerial: &key.PublicKey}
+	return nil, nil
 }

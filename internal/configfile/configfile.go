@@ -2,7 +2,7 @@
 // every wxpay command takes with -c FILE:
 //
 //	{"mchid": "1900000109", "serial": "<merchant certificate serial>",
-//	 "private_key": "<path | file://path | PEM text | private.pkcs8://<base64> | base64>",
+//	 "private_key": "<path | file://path | PEM text | private.pkcs8://<base64> | base64 | pkcs11:… URI>",
 //	 "certs": {"<platform certificate serial or PUB_KEY_ID_…>": "<path | PEM text | public.spki://<base64> | base64>"},
 //	 "secret": "<APIv2 key>", "apiv3_key": "<APIv3 key>",
 //	 "merchant": {"cert": "<path>", "key": "<path>"},
@@ -14,6 +14,10 @@
 // or bare base64 DER. Any field may be left out when the calls made do not
 // need it; an unknown field is an error. No error quotes a value that may
 // be a key.
+//
+// private_key and merchant.key may also be the PKCS#11 URI (RFC 7512) of a
+// key in an HSM, "pkcs11:token=…;object=…?module-path=…&pin-source=file:…",
+// which a wxpay built with -tags pkcs11 opens (docs/signing.md).
 package configfile
 
 import (
@@ -36,7 +40,7 @@ import (
 type File struct {
 	MchID      string            `json:"mchid,omitempty"`       // merchant ID (商户号)
 	Serial     string            `json:"serial,omitempty"`      // merchant API certificate serial
-	PrivateKey string            `json:"private_key,omitempty"` // merchant API private key: path, file://path, PEM text, private.pkcs8://… or base64
+	PrivateKey string            `json:"private_key,omitempty"` // merchant API private key: path, file://path, PEM text, private.pkcs8://…, base64 or pkcs11: URI
 	Certs      map[string]string `json:"certs,omitempty"`       // platform certificate serial or PUB_KEY_ID_… → path, PEM text, public.spki://… or base64
 	Secret     string            `json:"secret,omitempty"`      // APIv2 key
 	APIv3Key   string            `json:"apiv3_key,omitempty"`   // APIv3 key
@@ -95,8 +99,16 @@ func (f *File) Config(dir string) (wechatpay.Config, error) {
 		}
 		return k
 	}
+	loadKey := func(field, v string) any {
+		if isKeyURI(v) {
+			// Opened by New (crypto.LoadSigner); a Secret, as the URI may
+			// carry the PIN.
+			return crypto.NewSecret(strings.TrimSpace(v))
+		}
+		return load(field, v)
+	}
 	if f.PrivateKey != "" {
-		cfg.PrivateKey = load("private_key", f.PrivateKey)
+		cfg.PrivateKey = loadKey("private_key", f.PrivateKey)
 	}
 	if len(f.Certs) > 0 {
 		cfg.Certs = map[string]any{}
@@ -111,9 +123,15 @@ func (f *File) Config(dir string) (wechatpay.Config, error) {
 		cfg.APIv3Key = crypto.NewSecret(f.APIv3Key)
 	}
 	if f.Merchant != nil {
-		cfg.Merchant = &wechatpay.MerchantCert{Cert: load("merchant.cert", f.Merchant.Cert), Key: load("merchant.key", f.Merchant.Key)}
+		cfg.Merchant = &wechatpay.MerchantCert{Cert: load("merchant.cert", f.Merchant.Cert), Key: loadKey("merchant.key", f.Merchant.Key)}
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// isKeyURI reports whether v names a key in a token rather than a file.
+func isKeyURI(v string) bool {
+	v = strings.TrimSpace(v)
+	return len(v) > 7 && strings.EqualFold(v[:7], "pkcs11:")
 }
 
 // keySchemes are the SDK's inline forms of a key (crypto.LoadPrivateKey,
