@@ -144,9 +144,16 @@ func (b *builder) value(n *catalog.Node, name string) any {
 	switch {
 	case n.Const != nil:
 		return n.Const
-	case n.Encoded != "" && len(n.Children) > 0:
+	case n.Encoded != "" && len(n.Children) > 0,
+		// In XML a structured value travels as a JSON string
+		// (transaction_id_list of a risk notification).
+		b.v2 && n.Type == "string" && n.Encrypted == "" && len(n.Children) > 0:
 		enc, _ := json.Marshal(b.object(n.Children))
 		return string(enc)
+	case n.Encrypted == "by-rsa-pubkey" && strings.HasSuffix(n.Type, "[]"):
+		elem := *n
+		elem.Type = strings.TrimSuffix(n.Type, "[]")
+		return []any{b.encrypt(b.scalar(&elem, strings.TrimSuffix(name, "s")))}
 	case n.Encrypted == "by-rsa-pubkey":
 		return b.encrypt(b.scalar(n, name))
 	}
