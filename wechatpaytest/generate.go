@@ -24,6 +24,12 @@ func (s *Server) catalogAnswer(r *Request, e *catalog.Entry) *Answer {
 	if a := checkRequired(r, e); a != nil {
 		return a
 	}
+	return s.generatedAnswer(r, e)
+}
+
+// generatedAnswer builds the answer of a catalog endpoint from its
+// response tree, the request checked already.
+func (s *Server) generatedAnswer(r *Request, e *catalog.Entry) *Answer {
 	if h := specialAnswers[e.Method+" "+e.Chain]; h != nil {
 		return h(s, r, e)
 	}
@@ -196,7 +202,7 @@ func (b *builder) scalar(n *catalog.Node, name string) any {
 	if lname == "pub_key" {
 		// v2/risk/getpublickey: the RSA key (PKCS#1 PEM) bank details are
 		// encrypted with, here the platform key's.
-		return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&b.s.Platform.Key.PublicKey)}))
+		return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&b.s.platform().Key.PublicKey)}))
 	}
 	switch n.Type {
 	case "boolean":

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,7 +21,9 @@ type Notification struct {
 	// Webhook names a notification of the catalog by its page under
 	// webhook/, without ".md": "v3/TRANSACTION.SUCCESS",
 	// "v3/REFUND.SUCCESS", "v2/transaction-success", "v2/refund-processed".
-	// Webhooks lists them all.
+	// Webhooks lists them all. An event type names one too
+	// ("TRANSACTION.SUCCESS", "PROFITSHARING.RETURN"): the APIv3 page of
+	// that name, else the APIv2 one, else the first page that sends it.
 	Webhook string
 
 	// EventType replaces the APIv3 event_type; by default the catalog's
@@ -154,13 +157,29 @@ func WithHTTPClient(c *http.Client) NotifyOption { return func(n *notifier) { n.
 // Notify returns when the notification is delivered, the schedule is
 // exhausted (ErrNotDelivered, with the Delivery), or ctx ends.
 func (s *Server) Notify(ctx context.Context, url string, n Notification, opts ...NotifyOption) (*Delivery, error) {
+	return s.notify(ctx, url, n, opts, nil)
+}
+
+// notify is Notify, with observe called after each attempt besides the
+// options' OnAttempt.
+func (s *Server) notify(ctx context.Context, url string, n Notification, opts []NotifyOption, observe func(Attempt)) (*Delivery, error) {
 	nf := &notifier{client: &http.Client{Timeout: 10 * time.Second}, schedule: RetrySchedule, sleep: sleepContext}
 	for _, o := range opts {
 		o(nf)
 	}
+	if observe != nil {
+		if prev := nf.observe; prev != nil {
+			nf.observe = func(a Attempt) { prev(a); observe(a) }
+		} else {
+			nf.observe = observe
+		}
+	}
 	e, err := webhook(n.Webhook)
 	if err != nil {
 		return nil, err
+	}
+	if n.EventType == "" && e.Protocol == "v3" && !strings.Contains(n.Webhook, "/") {
+		n.EventType = n.Webhook // named by an event type of the page
 	}
 	build := s.buildV3Notification
 	if e.Protocol == "v2" {
@@ -250,14 +269,36 @@ func webhookName(page string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(page, "webhook/"), ".md")
 }
 
+// webhook finds a notification of the catalog by its page name, or by an
+// event type: the APIv3 page of that name, else the APIv2 one, else the
+// first page whose event types include it.
 func webhook(name string) (*catalog.Entry, error) {
 	entries, err := catalog.All()
 	if err != nil {
 		return nil, err
 	}
-	for i := range entries {
-		if entries[i].Kind == "webhook" && webhookName(entries[i].Page) == name {
-			return &entries[i], nil
+	find := func(match func(e *catalog.Entry) bool) *catalog.Entry {
+		for _, prefix := range []string{"v3/", "v2/"} {
+			for i := range entries {
+				e := &entries[i]
+				if e.Kind == "webhook" && strings.HasPrefix(webhookName(e.Page), prefix) && match(e) {
+					return e
+				}
+			}
+		}
+		return nil
+	}
+	if e := find(func(e *catalog.Entry) bool { return webhookName(e.Page) == name }); e != nil {
+		return e, nil
+	}
+	if !strings.Contains(name, "/") {
+		if e := find(func(e *catalog.Entry) bool {
+			return webhookName(e.Page) == "v3/"+name || webhookName(e.Page) == "v2/"+name
+		}); e != nil {
+			return e, nil
+		}
+		if e := find(func(e *catalog.Entry) bool { return slices.Contains(e.EventTypes, name) }); e != nil {
+			return e, nil
 		}
 	}
 	return nil, fmt.Errorf("wechatpaytest: no webhook %q in the catalog (see Webhooks)", name)

@@ -74,9 +74,11 @@ func (s *Server) answer(rt *route, req *Request) *Answer {
 	if ans != nil {
 		return ans
 	}
-	switch {
+	switch h := statefulAnswers[rt.method+" "+rt.template]; {
 	case rt.handler != nil:
 		ans = rt.handler(req)
+	case h != nil && rt.entry != nil && !s.stateless:
+		ans = h(s, req, rt.entry)
 	default:
 		ans = s.catalogAnswer(req, rt.entry)
 	}
@@ -132,7 +134,7 @@ func (s *Server) render(req *Request, ans *Answer, f faults) rendered {
 		if ans.SignedBody != nil {
 			signed = ans.SignedBody
 		}
-		for k, v := range f.signV3(s, signed) {
+		for k, v := range f.signV3(s, ans.signer, signed) {
 			setDefault(out.header, k, v)
 		}
 		f.tamperV3(out.header)
