@@ -351,7 +351,7 @@ func (s *Server) createV2Order(r *Request, e *catalog.Entry) *Answer {
 	switch tradeType {
 	case "JSAPI":
 		if f["openid"] == "" && f["sub_openid"] == "" {
-			return paramErrorV2("openid")
+			return FailV2("JSAPI支付必须传openid")
 		}
 	case "NATIVE", "APP", "MWEB":
 	default:
