@@ -64,7 +64,7 @@ func (s *Server) refund(q *refundRequest) (*Refund, *Order, refundOutcome, error
 		return nil, o, refundUnpaid, nil
 	case q.total != o.Total:
 		return nil, o, refundTotalWrong, nil
-	case q.amount <= 0 || q.amount > o.Total-o.Refunded:
+	case q.amount > o.Total-o.Refunded:
 		return nil, o, refundTooMuch, nil
 	}
 	now := s.now()
@@ -169,8 +169,8 @@ func (s *Server) createV3Refund(r *Request, e *catalog.Entry) *Answer {
 	var ok1, ok2 bool
 	q.amount, ok1 = m.int("amount.refund")
 	q.total, ok2 = m.int("amount.total")
-	if !ok1 || !ok2 {
-		return paramError("/amount", "body", "退款金额和订单金额必须为整数，单位为分 (amount.refund and amount.total are numbers of fen)")
+	if !ok1 || !ok2 || q.amount <= 0 {
+		return paramError("/amount/refund", "body", "退款金额必须为正整数，单位为分 (amount.refund and amount.total are positive numbers of fen)")
 	}
 	canonical, _ := json.Marshal(body)
 	q.digest = digestOf("refund", string(canonical))
@@ -250,8 +250,8 @@ func (s *Server) createV2Refund(r *Request, e *catalog.Entry) *Answer {
 	var err1, err2 error
 	q.amount, err1 = strconv.ParseInt(f["refund_fee"], 10, 64)
 	q.total, err2 = strconv.ParseInt(f["total_fee"], 10, 64)
-	if err1 != nil || err2 != nil {
-		return failV2("PARAM_ERROR", "refund_fee和total_fee必须为整数，单位为分 (refund_fee and total_fee are numbers of fen)")
+	if err1 != nil || err2 != nil || q.amount <= 0 {
+		return failV2("PARAM_ERROR", "refund_fee和total_fee必须为正整数，单位为分 (refund_fee and total_fee are positive numbers of fen)")
 	}
 	q.digest = digestOf("refund", q.transactionID+"|"+q.outTradeNo, q.outRefundNo, f["refund_fee"], f["total_fee"])
 

@@ -126,20 +126,29 @@ func TestPartnerOrder(t *testing.T) {
 	if res, err := q("1900000109"); err != nil || res.Get("trade_state").String() != "SUCCESS" || res.Get("sub_mchid").String() != "1900000109" {
 		t.Fatalf("%v %s", err, res.Body)
 	}
-	strict := wechatpaytest.NewServer(wechatpaytest.WithStrictOrders())
-	defer strict.Close()
-	// Another sub-merchant does not see it (a strict server says so).
-	sc := newClient(t, strict.Config())
-	strict.HandleFunc("GET", "v3/none", func(*wechatpaytest.Request) *wechatpaytest.Answer { return nil })
-	if _, err := sc.Chain("v3/pay/partner/transactions/out-trade-no/{out_trade_no}").Get(wechatpay.M{
-		"out_trade_no": "P-1", "query": wechatpay.M{"sp_mchid": strict.MchID, "sub_mchid": "1900000109"}}); err == nil {
-		t.Fatal("an order of another server answered")
-	}
-	if res, err := q("1900000999"); err != nil || res.Get("trade_state").String() == "NOTPAY" {
-		// Not strict: an order the sub-merchant does not own is unknown, and
-		// gets a generated answer.
+	// The order is the sub-merchant's: another one's query does not find
+	// it, and gets the answer of an unknown order (generated here).
+	if res, err := q("1900000999"); err != nil || res.Get("transaction_id").String() == "" {
 		t.Fatalf("%v %s", err, res.Body)
 	}
+	if o, _ := srv.Order("P-1"); o.TradeState != "SUCCESS" {
+		t.Fatalf("%+v", o)
+	}
+	strict := wechatpaytest.NewServer(wechatpaytest.WithStrictOrders())
+	defer strict.Close()
+	sc := newClient(t, strict.Config())
+	order := wechatpay.M{"headers": wechatpay.M{"Wechatpay-Serial": strict.Platform.Serial},
+		"json": wechatpay.M{"sp_appid": "wx8888888888888888", "sp_mchid": strict.MchID, "sub_mchid": "1900000109",
+			"description": "d", "out_trade_no": "P-2", "notify_url": url, "amount": wechatpay.M{"total": 5}}}
+	if _, err := sc.Chain("v3/pay/partner/transactions/native").Post(order); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sc.Chain("v3/pay/partner/transactions/out-trade-no/{out_trade_no}").Get(wechatpay.M{
+		"out_trade_no": "P-2", "query": wechatpay.M{"sp_mchid": strict.MchID, "sub_mchid": "1900000999"}})
+	apiError(t, err, 404, "ORDER_NOT_EXIST", "")
+	// Nor does the direct merchant's query.
+	_, err = sc.Chain("v3/pay/transactions/out-trade-no/{out_trade_no}").Get(wechatpay.M{"out_trade_no": "P-2", "query": wechatpay.M{"mchid": strict.MchID}})
+	apiError(t, err, 404, "ORDER_NOT_EXIST", "")
 }
 
 // An out_trade_no names one order: the same request again gets the same
@@ -760,5 +769,36 @@ func TestWithoutState(t *testing.T) {
 	}
 	if _, err := srv.Pay("SAME"); !errors.Is(err, wechatpaytest.ErrOrderNotFound) || len(srv.Orders()) != 0 {
 		t.Fatalf("%v", err)
+	}
+}
+
+// A refund whose answer was lost (the connection cut after the server got
+// it) was accepted: asked again, it is the same refund, as WeChat Pay
+// answers a refund sent again with the same out_refund_no.
+func TestRefundAnswerLost(t *testing.T) {
+	srv := wechatpaytest.NewServer(wechatpaytest.WithRefundDelay(-1))
+	defer srv.Close()
+	c := newClient(t, srv.Config())
+	if _, err := c.Chain("v3/pay/transactions/native").Post(nativeOrder(srv, "LOST-1", "https://example.com/n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Pay("LOST-1"); err != nil {
+		t.Fatal(err)
+	}
+	refund := wechatpay.M{"json": wechatpay.M{"out_trade_no": "LOST-1", "out_refund_no": "LOST-R",
+		"amount": wechatpay.M{"refund": 100, "total": 100, "currency": "CNY"}}}
+	srv.Fault("POST v3/refund/domestic/refunds", wechatpaytest.ResetBeforeHeaders().Once())
+	_, err := c.Chain("v3/refund/domestic/refunds").Post(refund)
+	var te *wechatpay.TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("want the connection cut, got %v", err)
+	}
+	first, ok := srv.Refund("LOST-R")
+	if !ok || first.Status != "PROCESSING" {
+		t.Fatalf("the refund whose answer was lost was not accepted: %+v", first)
+	}
+	res, err := c.Chain("v3/refund/domestic/refunds").Post(refund)
+	if err != nil || res.Get("refund_id").String() != first.RefundID {
+		t.Fatalf("asked again: %v %s", err, res.Body)
 	}
 }
