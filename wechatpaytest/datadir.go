@@ -18,6 +18,15 @@ import (
 // DataFile is the name of the file WithDataDir keeps the server in.
 const DataFile = "wechatpaytest.json"
 
+// lockFile is the name of the file whose lock a server holds on its data
+// directory while it runs.
+const lockFile = "wechatpaytest.lock"
+
+// ErrDataDirBusy is returned by Start (and panicked by NewServer) when
+// another server, in this process or another, runs on the data directory:
+// drive that one through its /_sandbox/ routes instead.
+var ErrDataDirBusy = errors.New("wechatpaytest: the data directory is in use by another server")
+
 // dataVersion is the layout of DataFile; a file of another is refused.
 const dataVersion = 1
 
@@ -67,8 +76,9 @@ type storedRefund struct {
 // Notifications under way when it stopped are not sent again. A new dir
 // is made with the server's fresh identities.
 //
-// Two servers must not share a dir. The file holds private keys: keep it
-// to yourself (it is written readable by its owner only).
+// Two servers cannot share a dir: the second gets ErrDataDirBusy (on
+// systems with flock). The file holds private keys: keep it to yourself
+// (it is written readable by its owner only).
 func WithDataDir(dir string) Option { return func(s *Server) { s.dataDir = dir } }
 
 func (s *Server) dataPath() string { return filepath.Join(s.dataDir, DataFile) }
@@ -78,6 +88,27 @@ func (s *Server) openDataDir() error {
 	if err := os.MkdirAll(s.dataDir, 0o700); err != nil {
 		return fmt.Errorf("wechatpaytest: data directory: %w", err)
 	}
+	unlock, err := lockDataDir(filepath.Join(s.dataDir, lockFile))
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, s.dataDir)
+	}
+	s.unlock = unlock
+	if err := s.loadOrCreate(); err != nil {
+		s.releaseDataDir()
+		return err
+	}
+	return nil
+}
+
+// releaseDataDir drops the data directory's lock.
+func (s *Server) releaseDataDir() {
+	if s.unlock != nil {
+		s.unlock()
+		s.unlock = nil
+	}
+}
+
+func (s *Server) loadOrCreate() error {
 	raw, err := os.ReadFile(s.dataPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		s.st.save = s.saveLocked

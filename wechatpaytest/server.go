@@ -66,6 +66,7 @@ type Server struct {
 
 	// Options of the stateful sandbox.
 	dataDir         string
+	unlock          func() // drops the data directory's lock
 	mchIDSet        bool
 	strict          bool
 	stateless       bool
@@ -153,6 +154,7 @@ func start(opts []Option, useTLS bool) (*Server, error) {
 	}
 	if s.listener == nil {
 		if s.listener, err = s.listen(); err != nil {
+			s.releaseDataDir()
 			return nil, prefixed(err)
 		}
 	}
@@ -162,6 +164,7 @@ func start(opts []Option, useTLS bool) (*Server, error) {
 			cert, err := serverCertificate()
 			if err != nil {
 				s.listener.Close()
+				s.releaseDataDir()
 				return nil, prefixed(err)
 			}
 			s.tlsCertificate = &cert
@@ -169,6 +172,7 @@ func start(opts []Option, useTLS bool) (*Server, error) {
 		if s.tlsCert = s.tlsCertificate.Leaf; s.tlsCert == nil {
 			if s.tlsCert, err = x509.ParseCertificate(s.tlsCertificate.Certificate[0]); err != nil {
 				s.listener.Close()
+				s.releaseDataDir()
 				return nil, prefixed(err)
 			}
 		}
@@ -313,6 +317,7 @@ func (s *Server) Close() {
 	s.bg.cancel()
 	s.bg.wg.Wait()
 	s.bg.client.CloseIdleConnections()
+	s.releaseDataDir()
 }
 
 // CloseClientConnections closes the connections clients hold to the

@@ -498,7 +498,7 @@ func TestDataDirRestart(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("%v %v", err, info)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 { // the file and its lock
 		t.Fatalf("temporary files left: %v", entries)
 	}
 
@@ -507,6 +507,10 @@ func TestDataDirRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer again.Close()
+	// A second server on the directory would overwrite the first's state.
+	if _, err := wechatpaytest.Start(wechatpaytest.WithDataDir(dir)); !errors.Is(err, wechatpaytest.ErrDataDirBusy) {
+		t.Fatalf("a second server on the directory: %v", err)
+	}
 	if again.URL != srv.URL || again.Platform.Serial != platform || again.PublicKeyID != publicKeyID || again.Secret != secret ||
 		again.APIv3Key != apiv3 || again.MchID != srv.MchID || again.Merchant.Serial != srv.Merchant.Serial || !again.Merchant.Key.Equal(srv.Merchant.Key) {
 		t.Fatal("the restarted server has another identity")
@@ -531,6 +535,7 @@ func TestDataDirRestart(t *testing.T) {
 	}
 
 	// Another merchant ID than the directory's is refused; so is a broken file.
+	again.Close()
 	if _, err := wechatpaytest.Start(wechatpaytest.WithDataDir(dir), wechatpaytest.WithMchID("1230000109")); err == nil || !strings.Contains(err.Error(), "1230000109") {
 		t.Fatalf("%v", err)
 	}

@@ -1,0 +1,27 @@
+//go:build unix
+
+package wechatpaytest
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// lockDataDir takes the data directory's lock, an advisory lock (flock)
+// on its lock file that the system drops when the process ends, however
+// it ends. A second server on the directory gets ErrDataDirBusy.
+func lockDataDir(path string) (unlock func(), err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrDataDirBusy
+		}
+		return nil, err
+	}
+	return func() { f.Close() }, nil // closing the file releases the lock
+}
