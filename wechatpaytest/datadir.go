@@ -18,10 +18,6 @@ import (
 // DataFile is the name of the file WithDataDir keeps the server in.
 const DataFile = "wechatpaytest.json"
 
-// lockFile is the name of the file whose lock a server holds on its data
-// directory while it runs.
-const lockFile = "wechatpaytest.lock"
-
 // ErrDataDirBusy is returned by Start (and panicked by NewServer) when
 // another server, in this process or another, runs on the data directory:
 // drive that one through its /_sandbox/ routes instead.
@@ -88,7 +84,7 @@ func (s *Server) openDataDir() error {
 	if err := os.MkdirAll(s.dataDir, 0o700); err != nil {
 		return fmt.Errorf("wechatpaytest: data directory: %w", err)
 	}
-	unlock, err := lockDataDir(filepath.Join(s.dataDir, lockFile))
+	unlock, err := lockDataDir(s.dataDir)
 	if err != nil {
 		return fmt.Errorf("%w: %s", err, s.dataDir)
 	}

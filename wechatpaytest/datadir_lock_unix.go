@@ -8,11 +8,12 @@ import (
 	"syscall"
 )
 
-// lockDataDir takes the data directory's lock, an advisory lock (flock)
-// on its lock file that the system drops when the process ends, however
-// it ends. A second server on the directory gets ErrDataDirBusy.
-func lockDataDir(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+// lockDataDir takes the data directory's lock: an advisory lock (flock)
+// on the directory itself, which outlives the data file's replacements and
+// which the system drops when the process ends, however it ends. A second
+// server on the directory gets ErrDataDirBusy.
+func lockDataDir(dir string) (unlock func(), err error) {
+	f, err := os.Open(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -498,7 +498,7 @@ func TestDataDirRestart(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("%v %v", err, info)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 { // the file and its lock
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Fatalf("temporary files left: %v", entries)
 	}
 
