@@ -25,7 +25,7 @@ type Sending struct {
 	attempts []Attempt
 	delivery *Delivery
 	err      error
-	first    chan struct{} // closed after the first attempt, or when done
+	first    chan struct{} // closed after a first attempt that failed, or when done
 	done     chan struct{}
 	once     sync.Once
 }
@@ -73,7 +73,11 @@ func (p *Sending) observe(a Attempt) {
 	p.mu.Lock()
 	p.attempts = append(p.attempts, a)
 	p.mu.Unlock()
-	p.once.Do(func() { close(p.first) })
+	if a.Err != nil {
+		// More attempts to come; an acknowledged one ends the sending,
+		// and finish reports it as done.
+		p.once.Do(func() { close(p.first) })
+	}
 }
 
 func (p *Sending) finish(d *Delivery, err error) {
