@@ -87,8 +87,8 @@ func (p *Sending) finish(d *Delivery, err error) {
 		p.attempts = append([]Attempt(nil), d.Attempts...)
 	}
 	p.mu.Unlock()
+	close(p.done) // before first: who waited for first then sees it done
 	p.once.Do(func() { close(p.first) })
-	close(p.done)
 }
 
 // send delivers n to url in the background, with the server's
