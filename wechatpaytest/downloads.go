@@ -13,9 +13,12 @@ import (
 )
 
 // BillContent returns the bill file the server serves for a download token
-// (v3/billdownload/file?token=…): a CSV in WeChat Pay's layout, always the
-// same for the same token. The hash_value that v3/bill/tradebill and its
-// kin answer is the SHA-1 of these bytes, before any gzip.
+// it did not hand out from its state (v3/billdownload/file?token=…): a CSV
+// in WeChat Pay's layout, always the same for the same token. The
+// hash_value that the bill applications other than v3/bill/tradebill
+// (v3/bill/fundflowbill, …) answer is the SHA-1 of these bytes, before any
+// gzip. The trade bill (v3/bill/tradebill, v2/pay/downloadbill) lists the
+// day's sandbox transactions instead.
 func BillContent(token string) []byte {
 	var b strings.Builder
 	b.WriteString("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注\r\n")
@@ -32,7 +35,11 @@ func (s *Server) fileAnswer(r *Request, e *catalog.Entry) *Answer {
 	q := r.URL.Query()
 	switch {
 	case path == "/v3/billdownload/file":
-		return fileBody(BillContent(q.Get("token")), strings.EqualFold(q.Get("tartype"), "GZIP"), "text/csv; charset=utf-8")
+		file, ok := s.billFile(q.Get("token"))
+		if !ok {
+			file = BillContent(q.Get("token"))
+		}
+		return fileBody(file, strings.EqualFold(q.Get("tartype"), "GZIP"), "text/csv; charset=utf-8")
 	case path == "/v3/statements" || path == "/v3/global/statements":
 		return statementAnswer(BillContent("statement"+q.Get("date")), strings.Contains(r.Header.Get("Accept-Encoding"), "gzip"))
 	case strings.Contains(path, "/images/"):

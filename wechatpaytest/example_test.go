@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
@@ -157,4 +158,173 @@ func ExampleServer_Notify() {
 	// 1 500 0s
 	// 2 204 15s
 	// true {"out_trade_no":"1217752501201407033233368018","trade_state":"SUCCESS"}
+}
+
+// The payment lifecycle: an order is NOTPAY until Pay, which sends its
+// payment notification, verified and decrypted here by the client's
+// Notifier; a refund is PROCESSING until it completes (CompleteRefund, or
+// WithRefundDelay), and sends its own.
+func ExampleServer_Pay() {
+	srv := wechatpaytest.NewServer(wechatpaytest.WithRefundDelay(-1))
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	notified := make(chan string, 2)
+	receiver := httptest.NewServer(client.Notifier().Handler(func(ctx context.Context, n *wechatpay.Notification) error {
+		notified <- n.EventType + " " + n.Get("out_trade_no").String()
+		return nil
+	}))
+	defer receiver.Close()
+
+	_, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{
+		"headers": wechatpay.M{"Wechatpay-Serial": srv.Platform.Serial},
+		"json": wechatpay.M{
+			"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "Image形象店-深圳腾大-QQ公仔",
+			"out_trade_no": "1217752501201407033233368018", "notify_url": receiver.URL,
+			"amount": wechatpay.M{"total": 100, "currency": "CNY"},
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	query := wechatpay.M{"out_trade_no": "1217752501201407033233368018", "query": wechatpay.M{"mchid": srv.MchID}}
+	res, _ := client.Chain("v3/pay/transactions/out-trade-no/{out_trade_no}").Get(query)
+	fmt.Println(res.Get("trade_state"))
+
+	if _, err := srv.Pay("1217752501201407033233368018"); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-notified)
+	res, _ = client.Chain("v3/pay/transactions/out-trade-no/{out_trade_no}").Get(query)
+	fmt.Println(res.Get("trade_state"), res.Get("amount.payer_total"), len(res.Get("transaction_id").String()))
+
+	res, err = client.Chain("v3/refund/domestic/refunds").Post(wechatpay.M{"json": wechatpay.M{
+		"out_trade_no": "1217752501201407033233368018", "out_refund_no": "1217752501201407033233368019",
+		"notify_url": receiver.URL, "amount": wechatpay.M{"refund": 100, "total": 100, "currency": "CNY"},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Get("status"))
+	if _, err := srv.CompleteRefund("1217752501201407033233368019"); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-notified)
+	// Output:
+	// NOTPAY
+	// TRANSACTION.SUCCESS 1217752501201407033233368018
+	// SUCCESS 100 28
+	// PROCESSING
+	// REFUND.SUCCESS 1217752501201407033233368018
+}
+
+// WeChat Pay's errors: an out_trade_no reused for another order, a
+// refund of more than is left.
+func ExampleServer_Pay_errors() {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+	order := func(total int) error {
+		_, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{
+			"headers": wechatpay.M{"Wechatpay-Serial": srv.Platform.Serial},
+			"json": wechatpay.M{"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "d",
+				"out_trade_no": "T1", "notify_url": "https://example.com/notify", "amount": wechatpay.M{"total": total}},
+		})
+		return err
+	}
+	fmt.Println(order(100), order(100)) // the same request twice: one order
+	var apiErr *wechatpay.APIError
+	if errors.As(order(200), &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Message)
+	}
+
+	srv.Pay("T1") // the notification goes to example.com: it is not waited for
+	_, err := client.Chain("v3/refund/domestic/refunds").Post(wechatpay.M{"json": wechatpay.M{
+		"out_trade_no": "T1", "out_refund_no": "R1", "amount": wechatpay.M{"refund": 101, "total": 100, "currency": "CNY"},
+	}})
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Code, apiErr.Message)
+	}
+	_, err = srv.Pay("T1")
+	fmt.Println(errors.Is(err, wechatpaytest.ErrOrderPaid))
+	// Output:
+	// <nil> <nil>
+	// 400 INVALID_REQUEST 201 商户订单号重复
+	// 400 INVALID_REQUEST 申请退款金额超过订单可退金额
+	// true
+}
+
+// WithDataDir keeps the keys and the orders: a server started again on
+// the same directory has the same Config and knows the same orders.
+func ExampleWithDataDir() {
+	dir, _ := os.MkdirTemp("", "sandbox")
+	defer os.RemoveAll(dir)
+
+	srv, err := wechatpaytest.Start(wechatpaytest.WithDataDir(dir))
+	if err != nil {
+		panic(err)
+	}
+	client, _ := wechatpay.New(srv.Config())
+	client.Chain("v2/pay/unifiedorder").Post(wechatpay.M{"xml": wechatpay.M{
+		"appid": "wx2421b1c4370ec43b", "mch_id": srv.MchID, "body": "腾讯充值中心-QQ会员充值",
+		"out_trade_no": "20150806125346", "total_fee": "888", "spbill_create_ip": "123.12.12.123",
+		"notify_url": "https://example.com/notify", "trade_type": "NATIVE", "product_id": "12235413214070356458058",
+	}})
+	client.Close()
+	key := srv.APIv3Key
+	srv.Close()
+
+	again, err := wechatpaytest.Start(wechatpaytest.WithDataDir(dir))
+	if err != nil {
+		panic(err)
+	}
+	defer again.Close()
+	o, ok := again.Order("20150806125346")
+	fmt.Println(again.APIv3Key == key, ok, o.Protocol, o.TradeType, o.TradeState, o.Total)
+	// Output: true true v2 NATIVE NOTPAY 888
+}
+
+// A rotation adds a platform certificate; v3/certificates lists the old
+// and the new, and answers are signed with the new one.
+func ExampleServer_RotatePlatformCertificate() {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	old := srv.Platform.Serial
+	id, err := srv.RotatePlatformCertificate()
+	if err != nil {
+		panic(err)
+	}
+	client, _ := wechatpay.New(srv.Config()) // trusts both
+	defer client.Close()
+	res, err := client.Chain("v3/certificates").Get()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(len(res.Get("data").Array()), res.Get("data.0.serial_no").String() == old)
+	fmt.Println(res.Header.Get("Wechatpay-Serial") == id.Serial)
+	// Output:
+	// 2 true
+	// true
+}
+
+// Another process (the wxpay command line) drives a running sandbox
+// through its /_sandbox/ routes, signed like any call.
+func ExampleAdminRoutes() {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+	client.Chain("v3/pay/transactions/native").Post(wechatpay.M{
+		"headers": wechatpay.M{"Wechatpay-Serial": srv.Platform.Serial},
+		"json": wechatpay.M{"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "d",
+			"out_trade_no": "T1", "notify_url": "http://127.0.0.1:1/notify", "amount": wechatpay.M{"total": 1}},
+	})
+	res, err := client.Chain("_sandbox/orders/{out_trade_no}/pay").Post(wechatpay.M{"out_trade_no": "T1"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Get("order.trade_state"), res.Get("notification.attempts.0.status"), res.Get("notification.done"))
+	// Output: SUCCESS 0 false
 }

@@ -219,8 +219,11 @@ func (f faults) replace(req *Request, ans *Answer) *Answer {
 
 // signV3 returns the Wechatpay-* headers of an answer, signed at a stale
 // time or with an unknown key when f says so.
-func (f faults) signV3(s *Server, body []byte) map[string]string {
+func (f faults) signV3(s *Server, signer *Identity, body []byte) map[string]string {
 	key, serial := s.answerKey()
+	if signer != nil && s.mode == CertificateMode {
+		key, serial = signer.Key, signer.Serial
+	}
 	now := s.now()
 	if f.has(faultStaleTimestamp) {
 		now = now.Add(-10 * time.Minute)

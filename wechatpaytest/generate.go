@@ -24,6 +24,12 @@ func (s *Server) catalogAnswer(r *Request, e *catalog.Entry) *Answer {
 	if a := checkRequired(r, e); a != nil {
 		return a
 	}
+	return s.generatedAnswer(r, e)
+}
+
+// generatedAnswer builds the answer of a catalog endpoint from its
+// response tree, the request checked already.
+func (s *Server) generatedAnswer(r *Request, e *catalog.Entry) *Answer {
 	if h := specialAnswers[e.Method+" "+e.Chain]; h != nil {
 		return h(s, r, e)
 	}
@@ -144,9 +150,16 @@ func (b *builder) value(n *catalog.Node, name string) any {
 	switch {
 	case n.Const != nil:
 		return n.Const
-	case n.Encoded != "" && len(n.Children) > 0:
+	case n.Encoded != "" && len(n.Children) > 0,
+		// In XML a structured value travels as a JSON string
+		// (transaction_id_list of a risk notification).
+		b.v2 && n.Type == "string" && n.Encrypted == "" && len(n.Children) > 0:
 		enc, _ := json.Marshal(b.object(n.Children))
 		return string(enc)
+	case n.Encrypted == "by-rsa-pubkey" && strings.HasSuffix(n.Type, "[]"):
+		elem := *n
+		elem.Type = strings.TrimSuffix(n.Type, "[]")
+		return []any{b.encrypt(b.scalar(&elem, strings.TrimSuffix(name, "s")))}
 	case n.Encrypted == "by-rsa-pubkey":
 		return b.encrypt(b.scalar(n, name))
 	}
@@ -189,7 +202,7 @@ func (b *builder) scalar(n *catalog.Node, name string) any {
 	if lname == "pub_key" {
 		// v2/risk/getpublickey: the RSA key (PKCS#1 PEM) bank details are
 		// encrypted with, here the platform key's.
-		return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&b.s.Platform.Key.PublicKey)}))
+		return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&b.s.platform().Key.PublicKey)}))
 	}
 	switch n.Type {
 	case "boolean":

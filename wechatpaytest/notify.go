@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,7 +21,9 @@ type Notification struct {
 	// Webhook names a notification of the catalog by its page under
 	// webhook/, without ".md": "v3/TRANSACTION.SUCCESS",
 	// "v3/REFUND.SUCCESS", "v2/transaction-success", "v2/refund-processed".
-	// Webhooks lists them all.
+	// Webhooks lists them all. An event type names one too
+	// ("TRANSACTION.SUCCESS", "PROFITSHARING.RETURN"): the APIv3 page of
+	// that name, else the APIv2 one, else the first page that sends it.
 	Webhook string
 
 	// EventType replaces the APIv3 event_type; by default the catalog's
@@ -32,13 +35,30 @@ type Notification struct {
 	// encrypted; nil builds it from the catalog.
 	Resource any
 
-	// Fields are an APIv2 notification's fields; nil builds them from the
-	// catalog. They are signed (sign) when the catalog's notification is.
+	// Fields set fields of an APIv2 notification, over the ones built
+	// from the catalog (every documented field, so that a required one is
+	// never missing). They are signed (sign) when the catalog's
+	// notification is.
 	Fields map[string]string
 
-	// ReqInfo is the plaintext of an APIv2 refund notification's req_info
-	// (encrypted with AES-256-ECB); nil builds it from the catalog.
+	// ReqInfo sets fields of an APIv2 refund notification's req_info
+	// (encrypted with AES-256-ECB), over the ones built from the catalog.
 	ReqInfo map[string]string
+
+	// Set overrides fields of the content by path, after Resource, Fields
+	// and ReqInfo: for APIv3 a path into the resource's plaintext, dotted
+	// for nested objects ("amount.total"); for APIv2 a field name, or
+	// "req_info.refund_fee" or "event_ciphertext.state" for a field of
+	// the encrypted part. It is what a command line's --set flags want.
+	Set map[string]any
+
+	// envelope replaces fields of an APIv3 notification's envelope
+	// (summary, resource_type) or of its resource (original_type,
+	// associated_data), for the notifications of the server's own state.
+	envelope map[string]any
+	// exact sends Fields and ReqInfo as they are, without the catalog's
+	// other fields: the state's notifications carry an order's real fields.
+	exact bool
 }
 
 // Attempt is one delivery of a notification.
@@ -137,13 +157,29 @@ func WithHTTPClient(c *http.Client) NotifyOption { return func(n *notifier) { n.
 // Notify returns when the notification is delivered, the schedule is
 // exhausted (ErrNotDelivered, with the Delivery), or ctx ends.
 func (s *Server) Notify(ctx context.Context, url string, n Notification, opts ...NotifyOption) (*Delivery, error) {
+	return s.notify(ctx, url, n, opts, nil)
+}
+
+// notify is Notify, with observe called after each attempt besides the
+// options' OnAttempt.
+func (s *Server) notify(ctx context.Context, url string, n Notification, opts []NotifyOption, observe func(Attempt)) (*Delivery, error) {
 	nf := &notifier{client: &http.Client{Timeout: 10 * time.Second}, schedule: RetrySchedule, sleep: sleepContext}
 	for _, o := range opts {
 		o(nf)
 	}
+	if observe != nil {
+		if prev := nf.observe; prev != nil {
+			nf.observe = func(a Attempt) { prev(a); observe(a) }
+		} else {
+			nf.observe = observe
+		}
+	}
 	e, err := webhook(n.Webhook)
 	if err != nil {
 		return nil, err
+	}
+	if n.EventType == "" && e.Protocol == "v3" && !strings.Contains(n.Webhook, "/") {
+		n.EventType = n.Webhook // named by an event type of the page
 	}
 	build := s.buildV3Notification
 	if e.Protocol == "v2" {
@@ -233,14 +269,36 @@ func webhookName(page string) string {
 	return strings.TrimSuffix(strings.TrimPrefix(page, "webhook/"), ".md")
 }
 
+// webhook finds a notification of the catalog by its page name, or by an
+// event type: the APIv3 page of that name, else the APIv2 one, else the
+// first page whose event types include it.
 func webhook(name string) (*catalog.Entry, error) {
 	entries, err := catalog.All()
 	if err != nil {
 		return nil, err
 	}
-	for i := range entries {
-		if entries[i].Kind == "webhook" && webhookName(entries[i].Page) == name {
-			return &entries[i], nil
+	find := func(match func(e *catalog.Entry) bool) *catalog.Entry {
+		for _, prefix := range []string{"v3/", "v2/"} {
+			for i := range entries {
+				e := &entries[i]
+				if e.Kind == "webhook" && strings.HasPrefix(webhookName(e.Page), prefix) && match(e) {
+					return e
+				}
+			}
+		}
+		return nil
+	}
+	if e := find(func(e *catalog.Entry) bool { return webhookName(e.Page) == name }); e != nil {
+		return e, nil
+	}
+	if !strings.Contains(name, "/") {
+		if e := find(func(e *catalog.Entry) bool {
+			return webhookName(e.Page) == "v3/"+name || webhookName(e.Page) == "v2/"+name
+		}); e != nil {
+			return e, nil
+		}
+		if e := find(func(e *catalog.Entry) bool { return slices.Contains(e.EventTypes, name) }); e != nil {
+			return e, nil
 		}
 	}
 	return nil, fmt.Errorf("wechatpaytest: no webhook %q in the catalog (see Webhooks)", name)
@@ -279,28 +337,20 @@ func (s *Server) buildV3Notification(e *catalog.Entry, n Notification) (http.Hea
 			case "ciphertext":
 				cipherNode = rc
 			case "original_type", "associated_data":
-				res[rc.Name] = b.value(rc, rc.Name)
+				res[rc.Name] = b.scalar(rc, rc.Name)
 			}
 		}
 		if v, ok := res["associated_data"].(string); ok && strings.HasPrefix(v, "wechatpaytest_") {
 			res["associated_data"] = res["original_type"]
 		}
-		switch r := n.Resource.(type) {
-		case nil:
-			var children []catalog.Node
-			if cipherNode != nil {
-				children = cipherNode.Children
+		for k, v := range n.envelope {
+			if k == "original_type" || k == "associated_data" {
+				res[k] = v
 			}
-			plaintext, _ = json.Marshal(b.object(children))
-		case []byte:
-			plaintext = r
-		case json.RawMessage:
-			plaintext = r
-		default:
-			var err error
-			if plaintext, err = json.Marshal(r); err != nil {
-				return nil, nil, nil, fmt.Errorf("wechatpaytest: Notification.Resource: %w", err)
-			}
+		}
+		var err error
+		if plaintext, err = s.resourcePlaintext(b, c, cipherNode, n); err != nil {
+			return nil, nil, nil, err
 		}
 		ct, err := sealAESGCM([]byte(s.APIv3Key), []byte(res["nonce"].(string)), plaintext, []byte(fmt.Sprint(res["associated_data"])))
 		if err != nil {
@@ -311,6 +361,11 @@ func (s *Server) buildV3Notification(e *catalog.Entry, n Notification) (http.Hea
 	}
 	body["id"] = uuidLike()
 	body["create_time"] = s.now().In(chinaTime).Format(time.RFC3339)
+	for k, v := range n.envelope {
+		if k != "original_type" && k != "associated_data" {
+			body[k] = v
+		}
+	}
 	if n.EventType != "" {
 		body["event_type"] = n.EventType
 	}
@@ -326,33 +381,111 @@ func (s *Server) buildV3Notification(e *catalog.Entry, n Notification) (http.Hea
 	return h, raw, plaintext, nil
 }
 
-// buildV2Notification makes an APIv2 notification: fields from the catalog
-// (or the caller), req_info encrypted for refunds, signed when the
-// catalog's notification carries a sign.
+// resourcePlaintext makes the plaintext of an APIv3 resource: the caller's
+// Resource, or one built from the ciphertext's documented fields, with
+// Set applied.
+func (s *Server) resourcePlaintext(b *builder, resource, cipherNode *catalog.Node, n Notification) ([]byte, error) {
+	var plaintext []byte
+	switch r := n.Resource.(type) {
+	case nil:
+		var children []catalog.Node
+		if cipherNode != nil {
+			children = cipherNode.Children
+		}
+		for _, rc := range resource.Children {
+			// Three pages of the catalog document the ciphertext's
+			// fields under a sibling (original_data, original_type).
+			if len(children) == 0 && rc.Name != "ciphertext" && len(rc.Children) > 0 {
+				children = rc.Children
+			}
+		}
+		plaintext, _ = json.Marshal(b.object(children))
+	case []byte:
+		plaintext = r
+	case json.RawMessage:
+		plaintext = r
+	default:
+		var err error
+		if plaintext, err = json.Marshal(r); err != nil {
+			return nil, fmt.Errorf("wechatpaytest: Notification.Resource: %w", err)
+		}
+	}
+	if len(n.Set) == 0 {
+		return plaintext, nil
+	}
+	var obj map[string]any
+	d := json.NewDecoder(bytes.NewReader(plaintext))
+	d.UseNumber()
+	if err := d.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("wechatpaytest: Notification.Set needs a resource that is a JSON object: %w", err)
+	}
+	for path, v := range n.Set {
+		if err := setPath(obj, strings.Split(path, "."), v); err != nil {
+			return nil, fmt.Errorf("wechatpaytest: Notification.Set %q: %w", path, err)
+		}
+	}
+	return json.Marshal(obj)
+}
+
+// setPath sets obj's field at path, making the objects on the way.
+func setPath(obj map[string]any, path []string, v any) error {
+	for _, k := range path[:len(path)-1] {
+		next, ok := obj[k].(map[string]any)
+		if !ok {
+			if _, there := obj[k]; there {
+				return fmt.Errorf("%s is not an object", k)
+			}
+			next = map[string]any{}
+			obj[k] = next
+		}
+		obj = next
+	}
+	obj[path[len(path)-1]] = v
+	return nil
+}
+
+// buildV2Notification makes an APIv2 notification: the fields from the
+// catalog with the caller's Fields over them, req_info or event_ciphertext
+// encrypted, signed when the catalog's notification carries a sign.
 func (s *Server) buildV2Notification(e *catalog.Entry, n Notification) (http.Header, []byte, []byte, error) {
 	b := &builder{s: s, v2: true, now: s.now(), echo: map[string]any{}}
 	env := bodyNode(e)
-	fields := n.Fields
-	var plaintext []byte
-	if fields == nil {
-		fields = map[string]string{}
+	fields := map[string]string{}
+	if !n.exact {
 		for k, v := range b.object(env.Children) {
 			fields[k] = scalarString(v)
 		}
-	} else {
-		fields = cloneFields(fields)
 	}
+	for k, v := range n.Fields {
+		fields[k] = v
+	}
+	inner := map[string]map[string]string{} // Set paths into encrypted parts
+	for path, v := range n.Set {
+		if part, k, ok := strings.Cut(path, "."); ok {
+			if inner[part] == nil {
+				inner[part] = map[string]string{}
+			}
+			inner[part][k] = scalarString(v)
+			continue
+		}
+		fields[path] = scalarString(v)
+	}
+	var plaintext []byte
 	signed := false
 	for _, c := range env.Children {
+		given := n.Fields[c.Name] != ""
 		switch {
 		case c.Name == "sign":
 			signed = true
-		case c.Encrypted == "by-aes-gcm" && (n.Fields == nil || fields[c.Name] == ""):
+		case c.Encrypted == "by-aes-gcm" && !given:
 			// An event notification's event_ciphertext: XML under the
 			// APIv3 key, with event_nonce and event_associated_data.
 			info := map[string]string{}
 			for k, v := range b.object(c.Children) {
 				info[k] = scalarString(v)
+			}
+			for k, v := range inner[c.Name] {
+				info[k] = v
 			}
 			plaintext = encodeXMLRoot("xml", info)
 			fields["event_nonce"] = randomString(12)
@@ -361,13 +494,18 @@ func (s *Server) buildV2Notification(e *catalog.Entry, n Notification) (http.Hea
 				return nil, nil, nil, err
 			}
 			fields[c.Name] = ct
-		case c.Encrypted == "by-aes-ecb" && (n.Fields == nil || fields[c.Name] == ""):
-			info := n.ReqInfo
-			if info == nil {
-				info = map[string]string{}
+		case c.Encrypted == "by-aes-ecb" && !given:
+			info := map[string]string{}
+			if !n.exact {
 				for k, v := range b.object(c.Children) {
 					info[k] = scalarString(v)
 				}
+			}
+			for k, v := range n.ReqInfo {
+				info[k] = v
+			}
+			for k, v := range inner[c.Name] {
+				info[k] = v
 			}
 			plaintext = encodeXMLRoot("root", info)
 			enc, err := encryptReqInfo(plaintext, s.Secret)
@@ -398,14 +536,6 @@ func (s *Server) buildV2Notification(e *catalog.Entry, n Notification) (http.Hea
 	}
 	h := http.Header{"Content-Type": {"text/xml"}, "Request-Id": {randomString(32)}}
 	return h, encodeXML(fields), plaintext, nil
-}
-
-func cloneFields(f map[string]string) map[string]string {
-	out := make(map[string]string, len(f))
-	for k, v := range f {
-		out[k] = v
-	}
-	return out
 }
 
 // uuidLike is a notification id in WeChat Pay's form.

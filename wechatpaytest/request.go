@@ -82,6 +82,11 @@ type Answer struct {
 	// of the body, as for overseas statements, signed over
 	// {"sha1":"<Wechatpay-Statement-Sha1>"}.
 	SignedBody []byte
+
+	// signer, when set, signs the answer in CertificateMode instead of the
+	// current platform certificate: the answer to a rotation is signed
+	// with the certificate its caller knows.
+	signer *Identity
 }
 
 // JSON returns an APIv3 answer with a JSON body.

@@ -69,13 +69,17 @@ func wireSegments(chain, basePath string) (protocol string, segments []string) {
 }
 
 // match finds the route for a method and escaped path: the caller's routes
-// first, then the catalog's. Literal segments win over variables.
+// first, then the sandbox's own (_sandbox/…), then the catalog's. Literal
+// segments win over variables.
 func (s *Server) match(method, escapedPath string) (*route, map[string]string) {
 	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
 	s.mu.Lock()
 	rt, vars := bestMatch(s.routes, method, parts)
 	s.mu.Unlock()
 	if rt != nil {
+		return rt, vars
+	}
+	if rt, vars := bestMatch(s.admin, method, parts); rt != nil {
 		return rt, vars
 	}
 	return catalogRoutes().match(method, parts)

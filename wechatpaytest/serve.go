@@ -12,7 +12,9 @@ import (
 )
 
 // ServeHTTP answers one request: route, record, inject faults,
-// authenticate, handle, sign.
+// authenticate, handle, sign. The connection faults strike after the
+// request was handled: like WeChat Pay, the server has placed the order
+// or accepted the refund whose answer is lost.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -29,11 +31,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !f.wait(r.Context()) {
 		return // the client gave up
 	}
+	ans := s.answer(rt, req)
 	if f.has(faultResetBeforeHeaders) {
 		resetConn(w)
 		return
 	}
-	ans := f.replace(req, s.answer(rt, req))
+	ans = f.replace(req, ans)
 	out := s.render(req, ans, f)
 	done(out.status)
 	switch {
@@ -74,9 +77,11 @@ func (s *Server) answer(rt *route, req *Request) *Answer {
 	if ans != nil {
 		return ans
 	}
-	switch {
+	switch h := statefulAnswers[rt.method+" "+rt.template]; {
 	case rt.handler != nil:
 		ans = rt.handler(req)
+	case h != nil && rt.entry != nil && !s.stateless:
+		ans = h(s, req, rt.entry)
 	default:
 		ans = s.catalogAnswer(req, rt.entry)
 	}
@@ -132,7 +137,7 @@ func (s *Server) render(req *Request, ans *Answer, f faults) rendered {
 		if ans.SignedBody != nil {
 			signed = ans.SignedBody
 		}
-		for k, v := range f.signV3(s, signed) {
+		for k, v := range f.signV3(s, ans.signer, signed) {
 			setDefault(out.header, k, v)
 		}
 		f.tamperV3(out.header)

@@ -1,16 +1,19 @@
 package wechatpaytest
 
 import (
+	"context"
 	stdcrypto "crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,7 +46,9 @@ type Server struct {
 	MchID string
 	// Merchant is the merchant API certificate and key (商户API证书).
 	Merchant *Identity
-	// Platform is the platform certificate and its key (平台证书).
+	// Platform is the platform certificate and its key (平台证书), the one
+	// that signs; RotatePlatformCertificate replaces it, and Platforms
+	// lists the valid ones.
 	Platform *Identity
 	// PublicKey is the WeChat Pay public key pair (微信支付公钥), named by
 	// PublicKeyID.
@@ -53,19 +58,44 @@ type Server struct {
 	// Secret is the APIv2 key; APIv3Key the APIv3 key.
 	Secret, APIv3Key string
 
-	mode    Mode
-	srv     *httptest.Server
-	tlsCert *x509.Certificate // the HTTPS server's certificate; nil for plain HTTP
+	mode           Mode
+	srv            *httptest.Server
+	tlsCert        *x509.Certificate // the HTTPS server's certificate; nil for plain HTTP
+	tlsCertificate *tls.Certificate  // its key pair, kept by a data directory
 
 	listener net.Listener // from WithListener; nil for 127.0.0.1:0
+	addr     string       // the last address, from the data directory
 
 	merchantSigner stdcrypto.Signer // from WithMerchantSigner; nil for a generated key
 
-	mu       sync.Mutex
-	routes   []*route
-	received []*Received
-	faults   []*armedFault
-	now      func() time.Time
+	// Options of the stateful sandbox.
+	dataDir         string
+	unlock          func() // drops the data directory's lock
+	mchIDSet        bool
+	strict          bool
+	stateless       bool
+	refundDelay     time.Duration
+	notifyOpts      []NotifyOption
+	rotationOverlap time.Duration
+
+	st *state   // orders, refunds, bills
+	bg struct { // the server's own goroutines and timers, which Close stops
+		mu     sync.Mutex
+		closed bool
+		ctx    context.Context
+		cancel context.CancelFunc
+		wg     sync.WaitGroup
+		timers map[string]*time.Timer // refunds to complete, by out_refund_no
+		client *http.Client           // sends the notifications of Pay and refunds
+	}
+
+	mu        sync.Mutex // guards the fields below, and Platform
+	platforms []*Identity
+	routes    []*route
+	admin     []*route
+	received  []*Received
+	faults    []*armedFault
+	now       func() time.Time
 }
 
 // Option configures NewServer and NewTLSServer.
@@ -75,7 +105,7 @@ type Option func(*Server)
 func WithMode(m Mode) Option { return func(s *Server) { s.mode = m } }
 
 // WithMchID sets the merchant ID (default "1900000109").
-func WithMchID(id string) Option { return func(s *Server) { s.MchID = id } }
+func WithMchID(id string) Option { return func(s *Server) { s.MchID, s.mchIDSet = id, true } }
 
 // WithClock makes the server read time from now, e.g. to test clock skew.
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
@@ -97,12 +127,13 @@ func WithMerchantSigner(signer stdcrypto.Signer) Option {
 
 // NewServer starts a plain HTTP server on 127.0.0.1. Close it when done.
 // APIv2 calls that need the merchant certificate (security) need
-// NewTLSServer.
+// NewTLSServer. It panics when the server cannot start; Start returns the
+// error instead.
 func NewServer(opts ...Option) *Server {
-	s := mustNewServer(opts)
-	s.srv = s.unstarted()
-	s.srv.Start()
-	s.URL = s.srv.URL + "/"
+	s, err := Start(opts...)
+	if err != nil {
+		panic(err)
+	}
 	return s
 }
 
@@ -111,45 +142,116 @@ func NewServer(opts ...Option) *Server {
 // a certificate without requiring one, refuses any other than the merchant
 // API certificate during the handshake, and answers the APIv2 endpoints
 // that need the merchant certificate (security) only when it was presented,
-// as WeChat Pay's mutual TLS does.
+// as WeChat Pay's mutual TLS does. It panics when the server cannot start;
+// StartTLS returns the error instead.
 func NewTLSServer(opts ...Option) *Server {
-	s := mustNewServer(opts)
-	cert, err := serverCertificate()
+	s, err := StartTLS(opts...)
 	if err != nil {
-		panic("wechatpaytest: " + err.Error())
+		panic(err)
 	}
-	s.tlsCert = cert.Leaf
-	pool := x509.NewCertPool()
-	pool.AddCert(s.Merchant.Cert)
-	s.srv = s.unstarted()
-	s.srv.TLS = &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		ClientAuth:   tls.VerifyClientCertIfGiven,
-		ClientCAs:    pool,
-		MinVersion:   tls.VersionTLS12,
-	}
-	s.srv.StartTLS()
-	s.URL = s.srv.URL + "/"
 	return s
 }
 
-// unstarted returns the httptest server, on the listener of WithListener
-// when there is one.
-func (s *Server) unstarted() *httptest.Server {
-	hs := httptest.NewUnstartedServer(s)
-	if s.listener != nil {
-		hs.Listener.Close()
-		hs.Listener = s.listener
-	}
-	return hs
-}
+// Start starts a plain HTTP server as NewServer does, and returns an error
+// when it cannot (an address in use, a data directory that does not
+// load): for programs, such as a command line's sandbox, rather than
+// tests.
+func Start(opts ...Option) (*Server, error) { return start(opts, false) }
 
-func mustNewServer(opts []Option) *Server {
+// StartTLS starts an HTTPS server as NewTLSServer does, and returns an
+// error when it cannot.
+func StartTLS(opts ...Option) (*Server, error) { return start(opts, true) }
+
+func start(opts []Option, useTLS bool) (*Server, error) {
 	s, err := newServer(opts)
 	if err != nil {
-		panic("wechatpaytest: " + err.Error())
+		return nil, prefixed(err)
 	}
-	return s
+	if s.listener == nil {
+		if s.listener, err = s.listen(); err != nil {
+			s.releaseDataDir()
+			return nil, prefixed(err)
+		}
+	}
+	s.srv = &httptest.Server{Listener: s.listener, Config: &http.Server{Handler: s}}
+	if useTLS {
+		if s.tlsCertificate == nil {
+			cert, err := serverCertificate()
+			if err != nil {
+				s.listener.Close()
+				s.releaseDataDir()
+				return nil, prefixed(err)
+			}
+			s.tlsCertificate = &cert
+		}
+		if s.tlsCert = s.tlsCertificate.Leaf; s.tlsCert == nil {
+			if s.tlsCert, err = x509.ParseCertificate(s.tlsCertificate.Certificate[0]); err != nil {
+				s.listener.Close()
+				s.releaseDataDir()
+				return nil, prefixed(err)
+			}
+		}
+		pool := x509.NewCertPool()
+		pool.AddCert(s.Merchant.Cert)
+		s.srv.TLS = &tls.Config{
+			Certificates: []tls.Certificate{*s.tlsCertificate},
+			ClientAuth:   tls.VerifyClientCertIfGiven,
+			ClientCAs:    pool,
+			MinVersion:   tls.VersionTLS12,
+		}
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
+	s.URL = s.srv.URL + "/"
+	if s.dataDir != "" {
+		s.mu.Lock()
+		s.addr = s.listener.Addr().String()
+		s.mu.Unlock()
+		if err := s.save(); err != nil {
+			s.Close()
+			return nil, prefixed(fmt.Errorf("data directory: %w", err))
+		}
+	}
+	// Refunds a restarted server left PROCESSING complete in their turn.
+	for _, rf := range s.processingRefunds() {
+		s.scheduleRefund(rf)
+	}
+	return s, nil
+}
+
+// listen opens a listener on the data directory's last address when it
+// is free, else on 127.0.0.1 with a free port.
+func (s *Server) listen() (net.Listener, error) {
+	if s.addr != "" {
+		if l, err := net.Listen("tcp", s.addr); err == nil {
+			return l, nil
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		l, err = net.Listen("tcp6", "[::1]:0")
+	}
+	return l, err
+}
+
+func prefixed(err error) error {
+	if strings.HasPrefix(err.Error(), "wechatpaytest: ") {
+		return err
+	}
+	return fmt.Errorf("wechatpaytest: %w", err)
+}
+
+func (s *Server) processingRefunds() []string {
+	s.st.mu.Lock()
+	defer s.st.mu.Unlock()
+	var out []string
+	for no, rf := range s.st.refunds {
+		if rf.Status == refundProcessing {
+			out = append(out, no)
+		}
+	}
+	return out
 }
 
 func newServer(opts []Option) (*Server, error) {
@@ -157,7 +259,8 @@ func newServer(opts []Option) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{MchID: "1900000109", Secret: randomString(32), APIv3Key: randomString(32), now: time.Now}
+	s := &Server{MchID: "1900000109", Secret: randomString(32), APIv3Key: randomString(32), now: time.Now,
+		st: newState(), refundDelay: time.Second}
 	if s.Merchant, err = newIdentity(keys[0], "merchant"); err != nil {
 		return nil, err
 	}
@@ -169,19 +272,76 @@ func newServer(opts []Option) (*Server, error) {
 	}
 	n, _ := rand.Int(rand.Reader, big.NewInt(1e18))
 	s.PublicKeyID = fmt.Sprintf("PUB_KEY_ID_01%018d", n)
+	s.platforms = []*Identity{s.Platform}
 	for _, o := range opts {
 		o(s)
 	}
 	if s.merchantSigner != nil {
+		if s.dataDir != "" {
+			return nil, errors.New("wechatpaytest: WithMerchantSigner and WithDataDir cannot be combined: a data directory keeps the merchant key itself")
+		}
 		if s.Merchant, err = newIdentity(s.merchantSigner, "merchant"); err != nil {
 			return nil, err
 		}
 	}
+	if s.dataDir != "" {
+		if err := s.openDataDir(); err != nil {
+			return nil, err
+		}
+	}
+	s.bg.ctx, s.bg.cancel = context.WithCancel(context.Background())
+	s.bg.timers = map[string]*time.Timer{}
+	s.bg.client = &http.Client{Timeout: 10 * time.Second, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	s.admin = s.adminRoutes()
 	return s, nil
 }
 
-// Close shuts the server down, waiting for the requests in flight.
-func (s *Server) Close() { s.srv.Close() }
+// WithStrictOrders answers the queries, closes and refunds of orders the
+// server did not create as WeChat Pay answers them: 404 ORDER_NOT_EXIST,
+// RESOURCE_NOT_EXISTS (APIv2: ORDERNOTEXIST, REFUNDNOTEXIST). Without it
+// they get an answer generated from the catalog, as before the server kept
+// state, so that a test may query any order; the orders it created are
+// answered from its state either way.
+func WithStrictOrders() Option { return func(s *Server) { s.strict = true } }
+
+// WithoutState makes the server answer every endpoint from the catalog,
+// as it did before it kept state: orders are not kept, so an out_trade_no
+// may be reused freely and every query answers SUCCESS with made-up
+// values. It is for tests written against that server (or sweeping the
+// catalog's samples, which share their order numbers); Pay, refunds and
+// the bills of the state have nothing to act on.
+func WithoutState() Option { return func(s *Server) { s.stateless = true } }
+
+// WithRefundDelay sets how long a refund stays PROCESSING before it
+// succeeds on its own (default a second); a negative d leaves it
+// PROCESSING until CompleteRefund.
+func WithRefundDelay(d time.Duration) Option { return func(s *Server) { s.refundDelay = d } }
+
+// WithNotifyOptions configures how the server sends the notifications of
+// its own state (Pay, refunds): TimeScale to run WeChat Pay's retry
+// schedule faster in a test, WithHTTPClient for an HTTPS receiver,
+// OnAttempt to log attempts.
+func WithNotifyOptions(opts ...NotifyOption) Option {
+	return func(s *Server) { s.notifyOpts = append(s.notifyOpts, opts...) }
+}
+
+// Close shuts the server down, waiting for the requests in flight; it
+// stops the notifications under way and the refunds waiting to succeed,
+// and waits for its goroutines to end.
+func (s *Server) Close() {
+	s.srv.Close()
+	s.bg.mu.Lock()
+	s.bg.closed = true
+	for no, t := range s.bg.timers {
+		t.Stop()
+		delete(s.bg.timers, no)
+	}
+	s.bg.mu.Unlock()
+	s.bg.cancel()
+	s.bg.wg.Wait()
+	s.bg.client.CloseIdleConnections()
+	s.releaseDataDir()
+}
 
 // CloseClientConnections closes the connections clients hold to the
 // server, as a server closing idle keep-alive connections does.
@@ -200,7 +360,9 @@ func (s *Server) Config() wechatpay.Config { return s.ConfigFor(s.mode) }
 func (s *Server) ConfigFor(m Mode) wechatpay.Config {
 	certs := map[string]any{}
 	if m == CertificateMode || m == BothModes {
-		certs[s.Platform.Serial] = s.Platform.Cert
+		for _, p := range s.Platforms() {
+			certs[p.Serial] = p.Cert
+		}
 	}
 	if m == PublicKeyMode || m == BothModes {
 		certs[s.PublicKeyID] = &s.PublicKey.Key.PublicKey
@@ -248,7 +410,8 @@ func (s *Server) TLSCertificatePEM() []byte {
 // answerKey returns the key answers are signed with and the serial they name.
 func (s *Server) answerKey() (*rsa.PrivateKey, string) {
 	if s.mode == CertificateMode {
-		return s.Platform.Key, s.Platform.Serial
+		p := s.platform()
+		return p.Key, p.Serial
 	}
 	return s.PublicKey.Key, s.PublicKeyID
 }
