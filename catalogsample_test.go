@@ -17,7 +17,7 @@ import (
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/crypto"
 	"github.com/wechatpay-go/wechatpay/formatter"
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 

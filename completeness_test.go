@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 
