@@ -158,7 +158,7 @@ func callGetV3AggracctBcWbChannelAccountMchMedia(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("media_content"), res.Get("media_type"), res.Get("media_sm3")) // gjson paths into the verified answer
+	fmt.Println(res.Get("media_id"), res.Get("media_content"), res.Get("media_type")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("account").Chain("mch_media").GetAsync(opts)
 	// … other work, while the call runs …
@@ -167,16 +167,16 @@ func callGetV3AggracctBcWbChannelAccountMchMedia(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
+		MediaID      string `json:"media_id"`
 		MediaContent string `json:"media_content"`
 		MediaType    string `json:"media_type"`
 		MediaSm3     string `json:"media_sm3"`
 		Key          string `json:"key"`
-		MediaID      string `json:"media_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MediaContent, answer.MediaType, answer.MediaSm3)
+	fmt.Println(answer.MediaID, answer.MediaContent, answer.MediaType)
 	return nil
 }
 
@@ -213,7 +213,7 @@ func callPostV3AggracctBcWbChannelBankChannelAccountRename(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("change_scene"), res.Get("application_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("change_scene"), res.Get("application_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("bankChannelAccount").Chain("rename").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -222,9 +222,9 @@ func callPostV3AggracctBcWbChannelBankChannelAccountRename(ctx context.Context, 
 		return err
 	}
 	var answer struct {
+		OutRequestNo   string `json:"out_request_no"`
 		ChangeScene    string `json:"change_scene"`
 		ApplicationID  string `json:"application_id"`
-		OutRequestNo   string `json:"out_request_no"`
 		MchID          string `json:"mchid"`
 		BalAccountNo   string `json:"bal_account_no"`
 		NewAccountName string `json:"new_account_name"`
@@ -232,7 +232,7 @@ func callPostV3AggracctBcWbChannelBankChannelAccountRename(ctx context.Context, 
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ChangeScene, answer.ApplicationID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ChangeScene, answer.ApplicationID)
 	return nil
 }
 
@@ -267,7 +267,7 @@ func callGetV3AggracctBcWbChannelBankChannelAccountRenameApplicationId(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("change_scene"), res.Get("application_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("change_scene"), res.Get("application_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("bankChannelAccount").Chain("rename").
 		Chain("_application_id_").GetAsync(opts, enc)
@@ -277,9 +277,9 @@ func callGetV3AggracctBcWbChannelBankChannelAccountRenameApplicationId(ctx conte
 		return err
 	}
 	var answer struct {
+		OutRequestNo   string `json:"out_request_no"`
 		ChangeScene    string `json:"change_scene"`
 		ApplicationID  string `json:"application_id"`
-		OutRequestNo   string `json:"out_request_no"`
 		MchID          string `json:"mchid"`
 		BalAccountNo   string `json:"bal_account_no"`
 		NewAccountName string `json:"new_account_name"`
@@ -287,7 +287,7 @@ func callGetV3AggracctBcWbChannelBankChannelAccountRenameApplicationId(ctx conte
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ChangeScene, answer.ApplicationID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ChangeScene, answer.ApplicationID)
 	return nil
 }
 
@@ -369,7 +369,7 @@ func callPostV3AggracctBcWbChannelControlOrdersPunish(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("wxpay_punish_no"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("wxpay_punish_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("controlOrders").Chain("punish").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -378,13 +378,13 @@ func callPostV3AggracctBcWbChannelControlOrdersPunish(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		WxpayPunishNo string `json:"wxpay_punish_no"`
 		OutRequestNo  string `json:"out_request_no"`
+		WxpayPunishNo string `json:"wxpay_punish_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.WxpayPunishNo, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.WxpayPunishNo)
 	return nil
 }
 
@@ -425,7 +425,7 @@ func callPostV3AggracctBcWbChannelControlOrdersRecover(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("wxpay_recover_no"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("wxpay_recover_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("controlOrders").Chain("recover").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -434,13 +434,13 @@ func callPostV3AggracctBcWbChannelControlOrdersRecover(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
-		WxpayRecoverNo string `json:"wxpay_recover_no"`
 		OutRequestNo   string `json:"out_request_no"`
+		WxpayRecoverNo string `json:"wxpay_recover_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.WxpayRecoverNo, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.WxpayRecoverNo)
 	return nil
 }
 
@@ -515,7 +515,7 @@ func callPostV3AggracctBcWbChannelSpecialReduction(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("bal_account_no"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("specialReduction").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -524,17 +524,17 @@ func callPostV3AggracctBcWbChannelSpecialReduction(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		BalAccountNo  string `json:"bal_account_no"`
-		OutRequestNo  string `json:"out_request_no"`
-		ReductionType string `json:"reduction_type"`
-		Amount        int64  `json:"amount"`
-		State         string `json:"state"`
+		State        string `json:"state"`
+		Amount       int64  `json:"amount"`
+		SuccessTime  string `json:"success_time"`
+		OutRequestNo string `json:"out_request_no"`
+		MchID        string `json:"mchid"`
+		BalAccountNo string `json:"bal_account_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.BalAccountNo, answer.OutRequestNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -572,7 +572,7 @@ func callGetV3AggracctBcWbChannelSpecialReductionOutRequestNo(ctx context.Contex
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("bal_account_no"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("aggracctBc").Chain("wbChannel").Chain("specialReduction").Chain("_out_request_no_").GetAsync(opts, enc)
 	// … other work, while the call runs …
@@ -581,17 +581,17 @@ func callGetV3AggracctBcWbChannelSpecialReductionOutRequestNo(ctx context.Contex
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		BalAccountNo  string `json:"bal_account_no"`
-		OutRequestNo  string `json:"out_request_no"`
-		ReductionType string `json:"reduction_type"`
-		Amount        int64  `json:"amount"`
-		State         string `json:"state"`
+		State        string `json:"state"`
+		Amount       int64  `json:"amount"`
+		SuccessTime  string `json:"success_time"`
+		OutRequestNo string `json:"out_request_no"`
+		MchID        string `json:"mchid"`
+		BalAccountNo string `json:"bal_account_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.BalAccountNo, answer.OutRequestNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 

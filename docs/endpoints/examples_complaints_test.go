@@ -893,7 +893,7 @@ func callGetV3MerchantServiceComplaintsTransactionId(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_trade_no"), res.Get("complaint_time"), res.Get("amount")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchantService").Chain("complaints").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -902,17 +902,17 @@ func callGetV3MerchantServiceComplaintsTransactionId(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		OutTradeNo           string `json:"out_trade_no"`
-		ComplaintTime        string `json:"complaint_time"`
-		Amount               int64  `json:"amount"`
-		ComplaintDetail      string `json:"complaint_detail"`
-		TransactionID        string `json:"transaction_id"`
-		ComplaintHandleState string `json:"complaint_handle_state"`
+		OutTradeNo      string `json:"out_trade_no"`
+		TransactionID   string `json:"transaction_id"`
+		Amount          int64  `json:"amount"`
+		SubMchID        string `json:"sub_mchid"`
+		ComplaintTime   string `json:"complaint_time"`
+		ComplaintDetail string `json:"complaint_detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutTradeNo, answer.ComplaintTime, answer.Amount)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.Amount)
 	return nil
 }
 

@@ -1110,7 +1110,7 @@ func callGetV3NewTaxControlFapiaoUserTitle(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("type"), res.Get("name"), res.Get("taxpayer_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("amount"), res.Get("type")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("newTaxControlFapiao").Chain("userTitle").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1119,17 +1119,17 @@ func callGetV3NewTaxControlFapiaoUserTitle(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
+		OutTradeNo string `json:"out_trade_no"`
+		Amount     int64  `json:"amount"`
 		Type       string `json:"type"`
 		Name       string `json:"name"`
 		TaxpayerID string `json:"taxpayer_id"`
 		Address    string `json:"address"`
-		Telephone  string `json:"telephone"`
-		BankName   string `json:"bank_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Type, answer.Name, answer.TaxpayerID)
+	fmt.Println(answer.OutTradeNo, answer.Amount, answer.Type)
 	return nil
 }
 

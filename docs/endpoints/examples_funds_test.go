@@ -70,7 +70,7 @@ func callPostV2FundQueryautowithdrawbydate(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("date"), res.Get("sub_mch_id"), res.Get("withdraw_status")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("amount"), res.Get("success_time"), res.Get("date")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("fund").Chain("queryautowithdrawbydate").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -79,7 +79,7 @@ func callPostV2FundQueryautowithdrawbydate(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["date"], fields["sub_mch_id"], fields["withdraw_status"])
+	fmt.Println(fields["amount"], fields["success_time"], fields["date"])
 	return nil
 }
 
@@ -101,7 +101,7 @@ func callPostV2FundReautowithdrawbydate(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("date"), res.Get("sub_mch_id"), res.Get("withdraw_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("amount"), res.Get("date"), res.Get("sub_mch_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("fund").Chain("reautowithdrawbydate").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -110,7 +110,7 @@ func callPostV2FundReautowithdrawbydate(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["date"], fields["sub_mch_id"], fields["withdraw_id"])
+	fmt.Println(fields["amount"], fields["date"], fields["sub_mch_id"])
 	return nil
 }
 
@@ -242,7 +242,7 @@ func callGetV3AbnormalFundProcessingReceiptsReceiptIdTransferInstructionsOutInst
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_instruction_no"), res.Get("commander"), res.Get("transfer_mode")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("out_instruction_no"), res.Get("commander")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("abnormalFundProcessing").Chain("receipts").Chain("_receipt_id_").Chain("transferInstructions").
 		Chain("_out_instruction_no_").GetAsync(opts)
@@ -252,17 +252,17 @@ func callGetV3AbnormalFundProcessingReceiptsReceiptIdTransferInstructionsOutInst
 		return err
 	}
 	var answer struct {
+		SuccessTime      string         `json:"success_time"`
 		OutInstructionNo string         `json:"out_instruction_no"`
 		Commander        map[string]any `json:"commander"`
 		TransferMode     string         `json:"transfer_mode"`
 		InstructionState string         `json:"instruction_state"`
 		NotifyURL        string         `json:"notify_url"`
-		Receiver         map[string]any `json:"receiver"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutInstructionNo, answer.Commander, answer.TransferMode)
+	fmt.Println(answer.SuccessTime, answer.OutInstructionNo, answer.Commander)
 	return nil
 }
 
@@ -321,7 +321,7 @@ func callPostV3EcommerceAccountApplyCancelWithdraw(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("account").Chain("applyCancelWithdraw").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -330,13 +330,13 @@ func callPostV3EcommerceAccountApplyCancelWithdraw(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		ApplymentID  string `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  string `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID)
 	return nil
 }
 
@@ -352,7 +352,7 @@ func callGetV3EcommerceAccountApplyCancelWithdrawApplymentIdApplymentId(ctx cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no"), res.Get("cancel_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("account").Chain("applyCancelWithdraw").Chain("applymentId").
 		Chain("_applyment_id_").GetAsync(opts)
@@ -362,17 +362,17 @@ func callGetV3EcommerceAccountApplyCancelWithdrawApplymentIdApplymentId(ctx cont
 		return err
 	}
 	var answer struct {
-		ApplymentID            string `json:"applyment_id"`
 		OutRequestNo           string `json:"out_request_no"`
+		ApplymentID            string `json:"applyment_id"`
+		SubMchID               string `json:"sub_mchid"`
 		CancelState            string `json:"cancel_state"`
 		CancelStateDescription string `json:"cancel_state_description"`
-		SubMchID               string `json:"sub_mchid"`
 		Withdraw               string `json:"withdraw"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo, answer.CancelState)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID, answer.SubMchID)
 	return nil
 }
 
@@ -395,7 +395,7 @@ func callPostV3EcommerceAccountApplyCancelWithdrawConfirm(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("account").Chain("applyCancelWithdraw").Chain("confirm").PostAsync(opts)
 	// … other work, while the call runs …
@@ -404,14 +404,14 @@ func callPostV3EcommerceAccountApplyCancelWithdrawConfirm(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		ApplymentID  string `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  string `json:"applyment_id"`
 		SubMchID     string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo, answer.SubMchID)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID, answer.SubMchID)
 	return nil
 }
 
@@ -427,7 +427,7 @@ func callGetV3EcommerceAccountApplyCancelWithdrawOutRequestNoOutRequestNo(ctx co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no"), res.Get("cancel_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("account").Chain("applyCancelWithdraw").Chain("outRequestNo").
 		Chain("_out_request_no_").GetAsync(opts)
@@ -437,17 +437,17 @@ func callGetV3EcommerceAccountApplyCancelWithdrawOutRequestNoOutRequestNo(ctx co
 		return err
 	}
 	var answer struct {
-		ApplymentID            string `json:"applyment_id"`
 		OutRequestNo           string `json:"out_request_no"`
+		ApplymentID            string `json:"applyment_id"`
+		SubMchID               string `json:"sub_mchid"`
 		CancelState            string `json:"cancel_state"`
 		CancelStateDescription string `json:"cancel_state_description"`
-		SubMchID               string `json:"sub_mchid"`
 		Withdraw               string `json:"withdraw"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo, answer.CancelState)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID, answer.SubMchID)
 	return nil
 }
 
@@ -507,7 +507,7 @@ func callPostV3EcommerceAccountCancelApplications(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_apply_no"), res.Get("sub_mchid"), res.Get("reject_reason")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("out_apply_no"), res.Get("reject_reason")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("account").Chain("cancelApplications").PostAsync(opts)
 	// … other work, while the call runs …
@@ -516,8 +516,8 @@ func callPostV3EcommerceAccountCancelApplications(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		OutApplyNo   string `json:"out_apply_no"`
 		SubMchID     string `json:"sub_mchid"`
+		OutApplyNo   string `json:"out_apply_no"`
 		RejectReason string `json:"reject_reason"`
 		CancelState  string `json:"cancel_state"`
 		UpdateTime   string `json:"update_time"`
@@ -525,7 +525,7 @@ func callPostV3EcommerceAccountCancelApplications(ctx context.Context, client *w
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutApplyNo, answer.SubMchID, answer.RejectReason)
+	fmt.Println(answer.SubMchID, answer.OutApplyNo, answer.RejectReason)
 	return nil
 }
 
@@ -585,7 +585,7 @@ func callGetV3EcommerceAccountCancelApplicationsOutApplyNoOutApplyNo(ctx context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_apply_no"), res.Get("sub_mchid"), res.Get("reject_reason")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("out_apply_no"), res.Get("reject_reason")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("account").Chain("cancelApplications").Chain("outApplyNo").
 		Chain("_out_apply_no_").GetAsync(opts)
@@ -595,8 +595,8 @@ func callGetV3EcommerceAccountCancelApplicationsOutApplyNoOutApplyNo(ctx context
 		return err
 	}
 	var answer struct {
-		OutApplyNo   string `json:"out_apply_no"`
 		SubMchID     string `json:"sub_mchid"`
+		OutApplyNo   string `json:"out_apply_no"`
 		RejectReason string `json:"reject_reason"`
 		CancelState  string `json:"cancel_state"`
 		UpdateTime   string `json:"update_time"`
@@ -604,7 +604,7 @@ func callGetV3EcommerceAccountCancelApplicationsOutApplyNoOutApplyNo(ctx context
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutApplyNo, answer.SubMchID, answer.RejectReason)
+	fmt.Println(answer.SubMchID, answer.OutApplyNo, answer.RejectReason)
 	return nil
 }
 
@@ -696,7 +696,7 @@ func callPostV3EcommerceFundWithdraw(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("withdraw_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("sub_mchid"), res.Get("withdraw_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("fund").Chain("withdraw").PostAsync(opts)
 	// … other work, while the call runs …
@@ -705,15 +705,15 @@ func callPostV3EcommerceFundWithdraw(ctx context.Context, client *wechatpay.Clie
 		return err
 	}
 	var answer struct {
+		OutRequestNo string `json:"out_request_no"`
 		SubMchID     string `json:"sub_mchid"`
 		WithdrawID   string `json:"withdraw_id"`
-		OutRequestNo string `json:"out_request_no"`
 		AccountType  string `json:"account_type"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.WithdrawID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.SubMchID, answer.WithdrawID)
 	return nil
 }
 
@@ -730,7 +730,7 @@ func callGetV3EcommerceFundWithdrawOutRequestNoOutRequestNo(ctx context.Context,
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("status"), res.Get("withdraw_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("amount"), res.Get("out_request_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("fund").Chain("withdraw").Chain("outRequestNo").
 		Chain("_out_request_no_").GetAsync(opts)
@@ -740,17 +740,17 @@ func callGetV3EcommerceFundWithdrawOutRequestNoOutRequestNo(ctx context.Context,
 		return err
 	}
 	var answer struct {
-		SpMchID      string `json:"sp_mchid"`
 		Status       string `json:"status"`
-		WithdrawID   string `json:"withdraw_id"`
-		OutRequestNo string `json:"out_request_no"`
 		Amount       int64  `json:"amount"`
+		OutRequestNo string `json:"out_request_no"`
 		SubMchID     string `json:"sub_mchid"`
+		SpMchID      string `json:"sp_mchid"`
+		WithdrawID   string `json:"withdraw_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.Status, answer.WithdrawID)
+	fmt.Println(answer.Status, answer.Amount, answer.OutRequestNo)
 	return nil
 }
 
@@ -767,7 +767,7 @@ func callGetV3EcommerceFundWithdrawWithdrawId(ctx context.Context, client *wecha
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("status"), res.Get("withdraw_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("amount"), res.Get("out_request_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("fund").Chain("withdraw").Chain("_withdraw_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -776,17 +776,17 @@ func callGetV3EcommerceFundWithdrawWithdrawId(ctx context.Context, client *wecha
 		return err
 	}
 	var answer struct {
-		SpMchID      string `json:"sp_mchid"`
 		Status       string `json:"status"`
-		WithdrawID   string `json:"withdraw_id"`
-		OutRequestNo string `json:"out_request_no"`
 		Amount       int64  `json:"amount"`
+		OutRequestNo string `json:"out_request_no"`
 		SubMchID     string `json:"sub_mchid"`
+		SpMchID      string `json:"sp_mchid"`
+		WithdrawID   string `json:"withdraw_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.Status, answer.WithdrawID)
+	fmt.Println(answer.Status, answer.Amount, answer.OutRequestNo)
 	return nil
 }
 
@@ -806,7 +806,7 @@ func callPostV3EcommerceSubsidiesCancel(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("result")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("sub_mchid"), res.Get("result")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("subsidies").Chain("cancel").PostAsync(opts)
 	// … other work, while the call runs …
@@ -815,15 +815,15 @@ func callPostV3EcommerceSubsidiesCancel(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		SubMchID      string `json:"sub_mchid"`
 		TransactionID string `json:"transaction_id"`
+		SubMchID      string `json:"sub_mchid"`
 		Result        string `json:"result"`
 		Description   string `json:"description"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.Result)
+	fmt.Println(answer.TransactionID, answer.SubMchID, answer.Result)
 	return nil
 }
 
@@ -846,7 +846,7 @@ func callPostV3EcommerceSubsidiesCreate(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("subsidy_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("subsidies").Chain("create").PostAsync(opts)
 	// … other work, while the call runs …
@@ -855,17 +855,17 @@ func callPostV3EcommerceSubsidiesCreate(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		SubMchID      string `json:"sub_mchid"`
 		TransactionID string `json:"transaction_id"`
+		Amount        int64  `json:"amount"`
+		SuccessTime   string `json:"success_time"`
+		SubMchID      string `json:"sub_mchid"`
 		SubsidyID     string `json:"subsidy_id"`
 		Description   string `json:"description"`
-		Amount        int64  `json:"amount"`
-		Result        string `json:"result"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.SubsidyID)
+	fmt.Println(answer.TransactionID, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -892,7 +892,7 @@ func callPostV3EcommerceSubsidiesReturn(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("subsidy_refund_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("refund_id"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("subsidies").Chain("return").PostAsync(opts)
 	// … other work, while the call runs …
@@ -901,17 +901,17 @@ func callPostV3EcommerceSubsidiesReturn(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		SubMchID        string `json:"sub_mchid"`
-		TransactionID   string `json:"transaction_id"`
-		SubsidyRefundID string `json:"subsidy_refund_id"`
-		RefundID        string `json:"refund_id"`
-		OutOrderNo      string `json:"out_order_no"`
-		Amount          int64  `json:"amount"`
+		TransactionID string `json:"transaction_id"`
+		RefundID      string `json:"refund_id"`
+		Amount        int64  `json:"amount"`
+		SuccessTime   string `json:"success_time"`
+		OutOrderNo    string `json:"out_order_no"`
+		SubMchID      string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.SubsidyRefundID)
+	fmt.Println(answer.TransactionID, answer.RefundID, answer.Amount)
 	return nil
 }
 
@@ -1017,7 +1017,7 @@ func callPostV3MchOperateRiskWithdrawlApply(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mch_operate").Chain("risk").Chain("withdrawlApply").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1026,13 +1026,13 @@ func callPostV3MchOperateRiskWithdrawlApply(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		ApplymentID  string `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  string `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID)
 	return nil
 }
 
@@ -1180,7 +1180,7 @@ func callPostV3MerchantFundWithdraw(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("withdraw_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("withdraw_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchant").Chain("fund").Chain("withdraw").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1189,13 +1189,13 @@ func callPostV3MerchantFundWithdraw(ctx context.Context, client *wechatpay.Clien
 		return err
 	}
 	var answer struct {
-		WithdrawID   string `json:"withdraw_id"`
 		OutRequestNo string `json:"out_request_no"`
+		WithdrawID   string `json:"withdraw_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.WithdrawID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.WithdrawID)
 	return nil
 }
 
@@ -1249,7 +1249,7 @@ func callGetV3MerchantFundWithdrawOutRequestNoOutRequestNo(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("status"), res.Get("withdraw_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("amount"), res.Get("out_request_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchant").Chain("fund").Chain("withdraw").Chain("outRequestNo").
 		Chain("_out_request_no_").GetAsync(opts)
@@ -1260,16 +1260,16 @@ func callGetV3MerchantFundWithdrawOutRequestNoOutRequestNo(ctx context.Context, 
 	}
 	var answer struct {
 		Status       string `json:"status"`
-		WithdrawID   string `json:"withdraw_id"`
-		OutRequestNo string `json:"out_request_no"`
 		Amount       int64  `json:"amount"`
+		OutRequestNo string `json:"out_request_no"`
+		WithdrawID   string `json:"withdraw_id"`
 		CreateTime   string `json:"create_time"`
 		UpdateTime   string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Status, answer.WithdrawID, answer.OutRequestNo)
+	fmt.Println(answer.Status, answer.Amount, answer.OutRequestNo)
 	return nil
 }
 
@@ -1285,7 +1285,7 @@ func callGetV3MerchantFundWithdrawWithdrawIdWithdrawId(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("status"), res.Get("withdraw_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("amount"), res.Get("out_request_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchant").Chain("fund").Chain("withdraw").Chain("withdrawId").
 		Chain("_withdraw_id_").GetAsync(opts)
@@ -1296,16 +1296,16 @@ func callGetV3MerchantFundWithdrawWithdrawIdWithdrawId(ctx context.Context, clie
 	}
 	var answer struct {
 		Status       string `json:"status"`
-		WithdrawID   string `json:"withdraw_id"`
-		OutRequestNo string `json:"out_request_no"`
 		Amount       int64  `json:"amount"`
+		OutRequestNo string `json:"out_request_no"`
+		WithdrawID   string `json:"withdraw_id"`
 		CreateTime   string `json:"create_time"`
 		UpdateTime   string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Status, answer.WithdrawID, answer.OutRequestNo)
+	fmt.Println(answer.Status, answer.Amount, answer.OutRequestNo)
 	return nil
 }
 
@@ -1437,7 +1437,7 @@ func callGetV3RechargeBankTransferRechargesOutRechargeNoOutRechargeNo(ctx contex
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("recharge_id"), res.Get("out_recharge_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("mchid"), res.Get("recharge_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("recharge").Chain("bankTransferRecharges").Chain("outRechargeNo").Chain("_out_recharge_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1446,17 +1446,17 @@ func callGetV3RechargeBankTransferRechargesOutRechargeNoOutRechargeNo(ctx contex
 		return err
 	}
 	var answer struct {
+		SuccessTime   string `json:"success_time"`
 		MchID         string `json:"mchid"`
 		RechargeID    string `json:"recharge_id"`
 		OutRechargeNo string `json:"out_recharge_no"`
 		AccountType   string `json:"account_type"`
 		RechargeState string `json:"recharge_state"`
-		RechargeScene string `json:"recharge_scene"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.RechargeID, answer.OutRechargeNo)
+	fmt.Println(answer.SuccessTime, answer.MchID, answer.RechargeID)
 	return nil
 }
 

@@ -76,7 +76,7 @@ func callPostV2CgiBinMchCustomsCustomdeclareorder(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("state"), res.Get("transaction_id"), res.Get("out_trade_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("cgiBin").Chain("mch").Chain("customs").Chain("customdeclareorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -85,7 +85,7 @@ func callPostV2CgiBinMchCustomsCustomdeclareorder(ctx context.Context, client *w
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["state"], fields["transaction_id"], fields["out_trade_no"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["state"])
 	return nil
 }
 
@@ -147,7 +147,7 @@ func callPostV2CgiBinMchNewcustomsCustomdeclareredeclare(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("state"), res.Get("transaction_id"), res.Get("out_trade_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("cgiBin").Chain("mch").Chain("newcustoms").Chain("customdeclareredeclare").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -156,7 +156,7 @@ func callPostV2CgiBinMchNewcustomsCustomdeclareredeclare(ctx context.Context, cl
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["state"], fields["transaction_id"], fields["out_trade_no"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["state"])
 	return nil
 }
 
@@ -217,7 +217,7 @@ func callPostV3CustomsOrders(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("state"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("customs").Chain("orders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -226,17 +226,17 @@ func callPostV3CustomsOrders(ctx context.Context, client *wechatpay.Client) erro
 		return err
 	}
 	var answer struct {
-		MchID                   string `json:"mchid"`
-		State                   string `json:"state"`
 		OutTradeNo              string `json:"out_trade_no"`
 		TransactionID           string `json:"transaction_id"`
+		State                   string `json:"state"`
+		MchID                   string `json:"mchid"`
 		VerifyDepartment        string `json:"verify_department"`
 		VerifyDepartmentTradeID string `json:"verify_department_trade_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.State, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -261,7 +261,7 @@ func callGetV3CustomsOrders(ctx context.Context, client *wechatpay.Client) error
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("transaction_id"), res.Get("verify_department")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("mchid"), res.Get("verify_department")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("customs").Chain("orders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -270,8 +270,8 @@ func callGetV3CustomsOrders(ctx context.Context, client *wechatpay.Client) error
 		return err
 	}
 	var answer struct {
-		MchID                   string `json:"mchid"`
 		TransactionID           string `json:"transaction_id"`
+		MchID                   string `json:"mchid"`
 		VerifyDepartment        string `json:"verify_department"`
 		VerifyDepartmentTradeID string `json:"verify_department_trade_id"`
 		Offset                  int64  `json:"offset"`
@@ -280,7 +280,7 @@ func callGetV3CustomsOrders(ctx context.Context, client *wechatpay.Client) error
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.TransactionID, answer.VerifyDepartment)
+	fmt.Println(answer.TransactionID, answer.MchID, answer.VerifyDepartment)
 	return nil
 }
 
@@ -309,7 +309,7 @@ func callPatchV3CustomsOrders(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("state"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("customs").Chain("orders").PatchAsync(opts)
 	// … other work, while the call runs …
@@ -318,17 +318,17 @@ func callPatchV3CustomsOrders(ctx context.Context, client *wechatpay.Client) err
 		return err
 	}
 	var answer struct {
-		MchID            string `json:"mchid"`
-		State            string `json:"state"`
 		OutTradeNo       string `json:"out_trade_no"`
 		TransactionID    string `json:"transaction_id"`
+		State            string `json:"state"`
+		MchID            string `json:"mchid"`
 		ModifyTime       string `json:"modify_time"`
 		VerifyDepartment string `json:"verify_department"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.State, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -354,7 +354,7 @@ func callPostV3CustomsRedeclare(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("state"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("customs").Chain("redeclare").PostAsync(opts)
 	// … other work, while the call runs …
@@ -363,17 +363,17 @@ func callPostV3CustomsRedeclare(ctx context.Context, client *wechatpay.Client) e
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		State         string `json:"state"`
 		OutTradeNo    string `json:"out_trade_no"`
 		TransactionID string `json:"transaction_id"`
+		State         string `json:"state"`
+		MchID         string `json:"mchid"`
 		ModifyTime    string `json:"modify_time"`
 		SubOrderNo    string `json:"sub_order_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.State, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -416,7 +416,7 @@ func callPostV3CustomsVerifyCertificate(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("customs").Chain("verifyCertificate").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -425,15 +425,15 @@ func callPostV3CustomsVerifyCertificate(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		MchID                  string `json:"mchid"`
 		OutTradeNo             string `json:"out_trade_no"`
 		TransactionID          string `json:"transaction_id"`
+		MchID                  string `json:"mchid"`
 		CertificateCheckResult string `json:"certificate_check_result"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.MchID)
 	return nil
 }
 
@@ -511,7 +511,7 @@ func callPostV3FundsToOverseaOrders(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_id"), res.Get("sub_mchid"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("order_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundsToOversea").Chain("orders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -520,17 +520,17 @@ func callPostV3FundsToOverseaOrders(ctx context.Context, client *wechatpay.Clien
 		return err
 	}
 	var answer struct {
-		OutOrderID      string `json:"out_order_id"`
-		SubMchID        string `json:"sub_mchid"`
-		OrderID         string `json:"order_id"`
-		Result          string `json:"result"`
 		Amount          int64  `json:"amount"`
+		OrderID         string `json:"order_id"`
+		SubMchID        string `json:"sub_mchid"`
+		OutOrderID      string `json:"out_order_id"`
+		Result          string `json:"result"`
 		ForeignCurrency string `json:"foreign_currency"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderID, answer.SubMchID, answer.OrderID)
+	fmt.Println(answer.Amount, answer.OrderID, answer.SubMchID)
 	return nil
 }
 
@@ -547,7 +547,7 @@ func callGetV3FundsToOverseaOrdersOutOrderId(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_id"), res.Get("sub_mchid"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("order_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundsToOversea").Chain("orders").Chain("_out_order_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -556,17 +556,17 @@ func callGetV3FundsToOverseaOrdersOutOrderId(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		OutOrderID      string `json:"out_order_id"`
-		SubMchID        string `json:"sub_mchid"`
-		OrderID         string `json:"order_id"`
-		Result          string `json:"result"`
 		Amount          int64  `json:"amount"`
+		OrderID         string `json:"order_id"`
+		SubMchID        string `json:"sub_mchid"`
+		OutOrderID      string `json:"out_order_id"`
+		Result          string `json:"result"`
 		ForeignCurrency string `json:"foreign_currency"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderID, answer.SubMchID, answer.OrderID)
+	fmt.Println(answer.Amount, answer.OrderID, answer.SubMchID)
 	return nil
 }
 
@@ -589,7 +589,7 @@ func callPostV3FundsToOverseaReturnReturnOrders(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_return_no"), res.Get("sub_mchid"), res.Get("return_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundsToOversea").Chain("return").Chain("returnOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -598,17 +598,17 @@ func callPostV3FundsToOverseaReturnReturnOrders(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
-		OutReturnNo   string `json:"out_return_no"`
-		SubMchID      string `json:"sub_mchid"`
-		ReturnID      string `json:"return_id"`
-		OutOrderID    string `json:"out_order_id"`
 		TransactionID string `json:"transaction_id"`
+		State         string `json:"state"`
 		Amount        int64  `json:"amount"`
+		SuccessTime   string `json:"success_time"`
+		SubMchID      string `json:"sub_mchid"`
+		OutReturnNo   string `json:"out_return_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutReturnNo, answer.SubMchID, answer.ReturnID)
+	fmt.Println(answer.TransactionID, answer.State, answer.Amount)
 	return nil
 }
 
@@ -625,7 +625,7 @@ func callGetV3FundsToOverseaReturnReturnOrdersOutReturnNoOutReturnNo(ctx context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_return_no"), res.Get("sub_mchid"), res.Get("return_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("refund_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundsToOversea").Chain("return").Chain("returnOrders").Chain("outReturnNo").
 		Chain("_out_return_no_").GetAsync(opts)
@@ -635,17 +635,17 @@ func callGetV3FundsToOverseaReturnReturnOrdersOutReturnNoOutReturnNo(ctx context
 		return err
 	}
 	var answer struct {
-		OutReturnNo   string `json:"out_return_no"`
-		SubMchID      string `json:"sub_mchid"`
-		ReturnID      string `json:"return_id"`
-		OutOrderID    string `json:"out_order_id"`
 		TransactionID string `json:"transaction_id"`
 		RefundID      string `json:"refund_id"`
+		State         string `json:"state"`
+		Amount        int64  `json:"amount"`
+		SuccessTime   string `json:"success_time"`
+		SubMchID      string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutReturnNo, answer.SubMchID, answer.ReturnID)
+	fmt.Println(answer.TransactionID, answer.RefundID, answer.State)
 	return nil
 }
 
@@ -707,7 +707,7 @@ func callPostV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("state"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("customs").Chain("orders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -716,17 +716,17 @@ func callPostV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Client
 		return err
 	}
 	var answer struct {
-		MchID                   string `json:"mchid"`
-		State                   string `json:"state"`
 		OutTradeNo              string `json:"out_trade_no"`
 		TransactionID           string `json:"transaction_id"`
+		State                   string `json:"state"`
+		MchID                   string `json:"mchid"`
 		VerifyDepartment        string `json:"verify_department"`
 		VerifyDepartmentTradeID string `json:"verify_department_trade_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.State, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -751,7 +751,7 @@ func callGetV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("transaction_id"), res.Get("verify_department")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("mchid"), res.Get("verify_department")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("customs").Chain("orders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -760,8 +760,8 @@ func callGetV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Client)
 		return err
 	}
 	var answer struct {
-		MchID                   string `json:"mchid"`
 		TransactionID           string `json:"transaction_id"`
+		MchID                   string `json:"mchid"`
 		VerifyDepartment        string `json:"verify_department"`
 		VerifyDepartmentTradeID string `json:"verify_department_trade_id"`
 		Offset                  int64  `json:"offset"`
@@ -770,7 +770,7 @@ func callGetV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Client)
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.TransactionID, answer.VerifyDepartment)
+	fmt.Println(answer.TransactionID, answer.MchID, answer.VerifyDepartment)
 	return nil
 }
 
@@ -799,7 +799,7 @@ func callPatchV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("state"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("customs").Chain("orders").PatchAsync(opts)
 	// … other work, while the call runs …
@@ -808,17 +808,17 @@ func callPatchV3GlobalCustomsOrders(ctx context.Context, client *wechatpay.Clien
 		return err
 	}
 	var answer struct {
-		MchID            string `json:"mchid"`
-		State            string `json:"state"`
 		OutTradeNo       string `json:"out_trade_no"`
 		TransactionID    string `json:"transaction_id"`
+		State            string `json:"state"`
+		MchID            string `json:"mchid"`
 		ModifyTime       string `json:"modify_time"`
 		VerifyDepartment string `json:"verify_department"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.State, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -844,7 +844,7 @@ func callPostV3GlobalCustomsRedeclare(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("state"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("customs").Chain("redeclare").PostAsync(opts)
 	// … other work, while the call runs …
@@ -853,17 +853,17 @@ func callPostV3GlobalCustomsRedeclare(ctx context.Context, client *wechatpay.Cli
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		State         string `json:"state"`
 		OutTradeNo    string `json:"out_trade_no"`
 		TransactionID string `json:"transaction_id"`
+		State         string `json:"state"`
+		MchID         string `json:"mchid"`
 		ModifyTime    string `json:"modify_time"`
 		SubOrderNo    string `json:"sub_order_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.State, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -906,7 +906,7 @@ func callPostV3GlobalCustomsVerifyCertificate(ctx context.Context, client *wecha
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("customs").Chain("verifyCertificate").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -915,15 +915,15 @@ func callPostV3GlobalCustomsVerifyCertificate(ctx context.Context, client *wecha
 		return err
 	}
 	var answer struct {
-		MchID                  string `json:"mchid"`
 		OutTradeNo             string `json:"out_trade_no"`
 		TransactionID          string `json:"transaction_id"`
+		MchID                  string `json:"mchid"`
 		CertificateCheckResult string `json:"certificate_check_result"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.MchID)
 	return nil
 }
 
@@ -1042,7 +1042,7 @@ func callPostV3GlobalMicropayTransactionsPay(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("trade_state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("micropay").Chain("transactions").Chain("pay").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1051,17 +1051,17 @@ func callPostV3GlobalMicropayTransactionsPay(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		ID         string `json:"id"`
-		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SpMchID    string `json:"sp_mchid"`
-		SpAppID    string `json:"sp_appid"`
-		OutTradeNo string `json:"out_trade_no"`
+		OutTradeNo  string         `json:"out_trade_no"`
+		TradeState  string         `json:"trade_state"`
+		Amount      map[string]any `json:"amount"`
+		SuccessTime string         `json:"success_time"`
+		SubMchID    string         `json:"sub_mchid"`
+		ID          string         `json:"id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TradeState, answer.Amount)
 	return nil
 }
 
@@ -1163,7 +1163,7 @@ func callGetV3GlobalTransactionsIdTransactionId(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("trade_state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("transactions").Chain("id").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1172,17 +1172,17 @@ func callGetV3GlobalTransactionsIdTransactionId(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SpAppID    string `json:"sp_appid"`
-		OutTradeNo string `json:"out_trade_no"`
-		ID         string `json:"id"`
+		OutTradeNo  string         `json:"out_trade_no"`
+		TradeState  string         `json:"trade_state"`
+		Amount      map[string]any `json:"amount"`
+		SuccessTime string         `json:"success_time"`
+		SubMchID    string         `json:"sub_mchid"`
+		MchID       string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TradeState, answer.Amount)
 	return nil
 }
 
@@ -1474,7 +1474,7 @@ func callGetV3GlobalTransactionsOutTradeNoOutTradeNo(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("trade_state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1483,17 +1483,17 @@ func callGetV3GlobalTransactionsOutTradeNoOutTradeNo(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SpAppID    string `json:"sp_appid"`
-		OutTradeNo string `json:"out_trade_no"`
-		ID         string `json:"id"`
+		OutTradeNo  string         `json:"out_trade_no"`
+		TradeState  string         `json:"trade_state"`
+		Amount      map[string]any `json:"amount"`
+		SuccessTime string         `json:"success_time"`
+		SubMchID    string         `json:"sub_mchid"`
+		MchID       string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TradeState, answer.Amount)
 	return nil
 }
 

@@ -248,7 +248,7 @@ func callPostV2DepositConsume(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("sub_appid"), res.Get("sub_mch_id"), res.Get("transaction_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("sub_appid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("consume").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -257,7 +257,7 @@ func callPostV2DepositConsume(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["sub_appid"], fields["sub_mch_id"], fields["transaction_id"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["sub_appid"])
 	return nil
 }
 
@@ -294,7 +294,7 @@ func callPostV2DepositFacepay(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("openid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("facepay").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -303,7 +303,7 @@ func callPostV2DepositFacepay(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["openid"])
 	return nil
 }
 
@@ -343,7 +343,7 @@ func callPostV2DepositMicropay(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("openid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("micropay").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -352,7 +352,7 @@ func callPostV2DepositMicropay(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["openid"])
 	return nil
 }
 
@@ -377,7 +377,7 @@ func callPostV2DepositOrderquery(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("orderquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -386,7 +386,7 @@ func callPostV2DepositOrderquery(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -418,7 +418,7 @@ func callPostV2DepositRefund(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_trade_no"), res.Get("out_refund_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("refund").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -427,7 +427,7 @@ func callPostV2DepositRefund(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_trade_no"], fields["out_refund_no"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["out_refund_no"])
 	return nil
 }
 
@@ -454,7 +454,7 @@ func callPostV2DepositRefundquery(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_trade_no"), res.Get("total_fee")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("total_fee")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("refundquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -463,7 +463,7 @@ func callPostV2DepositRefundquery(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_trade_no"], fields["total_fee"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["total_fee"])
 	return nil
 }
 
@@ -537,7 +537,7 @@ func callPostV2DepositUnifiedorder(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("sub_mch_id"), res.Get("trade_type"), res.Get("prepay_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("code_url"), res.Get("prepay_id"), res.Get("sub_mch_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("deposit").Chain("unifiedorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -546,7 +546,7 @@ func callPostV2DepositUnifiedorder(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["sub_mch_id"], fields["trade_type"], fields["prepay_id"])
+	fmt.Println(fields["code_url"], fields["prepay_id"], fields["sub_mch_id"])
 	return nil
 }
 
@@ -661,7 +661,7 @@ func callPostV2TransitPartnerpayQueryorder(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("sub_mch_id"), res.Get("openid"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("transit").Chain("partnerpay").Chain("queryorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -670,7 +670,7 @@ func callPostV2TransitPartnerpayQueryorder(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["sub_mch_id"], fields["openid"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -694,7 +694,7 @@ func callPostV2TransitPartnerpayQuerystate(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("user_state"), res.Get("sub_appid"), res.Get("sub_mch_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("contract_id"), res.Get("user_state"), res.Get("sub_appid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("transit").Chain("partnerpay").Chain("querystate").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -703,7 +703,7 @@ func callPostV2TransitPartnerpayQuerystate(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["user_state"], fields["sub_appid"], fields["sub_mch_id"])
+	fmt.Println(fields["contract_id"], fields["user_state"], fields["sub_appid"])
 	return nil
 }
 
@@ -775,7 +775,7 @@ func callPostV2TransitPayQuerystate(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("user_state"), res.Get("contract_id"), res.Get("plan_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("contract_id"), res.Get("user_state"), res.Get("plan_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("transit").Chain("pay").Chain("querystate").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -784,7 +784,7 @@ func callPostV2TransitPayQuerystate(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["user_state"], fields["contract_id"], fields["plan_id"])
+	fmt.Println(fields["contract_id"], fields["user_state"], fields["plan_id"])
 	return nil
 }
 
@@ -805,7 +805,7 @@ func callPostV2TransitQueryorder(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("trade_type"), res.Get("trade_state")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("transit").Chain("queryorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -814,7 +814,7 @@ func callPostV2TransitQueryorder(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["trade_type"], fields["trade_state"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -1063,7 +1063,7 @@ func callPostV2WxvCancelbill(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("cancelbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1072,7 +1072,7 @@ func callPostV2WxvCancelbill(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["order_id"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["service_id"])
 	return nil
 }
 
@@ -1101,7 +1101,7 @@ func callPostV2WxvChangerentmoney(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("changerentmoney").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1110,7 +1110,7 @@ func callPostV2WxvChangerentmoney(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["order_id"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["service_id"])
 	return nil
 }
 
@@ -1150,7 +1150,7 @@ func callPostV2WxvCreatehotelbill(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("createhotelbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1159,7 +1159,7 @@ func callPostV2WxvCreatehotelbill(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["order_id"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["service_id"])
 	return nil
 }
 
@@ -1198,7 +1198,7 @@ func callPostV2WxvCreaterentbill(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("createrentbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1207,7 +1207,7 @@ func callPostV2WxvCreaterentbill(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["order_id"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["service_id"])
 	return nil
 }
 
@@ -1243,7 +1243,7 @@ func callPostV2WxvFinishhotelbill(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("finishhotelbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1252,7 +1252,7 @@ func callPostV2WxvFinishhotelbill(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["order_id"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["service_id"])
 	return nil
 }
 
@@ -1285,7 +1285,7 @@ func callPostV2WxvFinishrentbill(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("finishrentbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1294,7 +1294,7 @@ func callPostV2WxvFinishrentbill(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["order_id"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["service_id"])
 	return nil
 }
 
@@ -1319,7 +1319,7 @@ func callPostV2WxvQueryhotelbill(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("state")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("queryhotelbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1328,7 +1328,7 @@ func callPostV2WxvQueryhotelbill(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["state"])
+	fmt.Println(fields["state"], fields["out_order_no"], fields["order_id"])
 	return nil
 }
 
@@ -1353,7 +1353,7 @@ func callPostV2WxvQueryrentbill(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("state")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("wxv").Chain("queryrentbill").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -1362,7 +1362,7 @@ func callPostV2WxvQueryrentbill(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_order_no"], fields["service_id"], fields["state"])
+	fmt.Println(fields["state"], fields["out_order_no"], fields["order_id"])
 	return nil
 }
 
@@ -1478,7 +1478,7 @@ func callGetV3EbikeChargeContractsContractId(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("openid"), res.Get("contract_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("contract_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ebike").Chain("charge").Chain("contracts").Chain("_contract_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1487,16 +1487,16 @@ func callGetV3EbikeChargeContractsContractId(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
+		SubMchID      string `json:"sub_mchid"`
+		ContractID    string `json:"contract_id"`
 		MchID         string `json:"mchid"`
 		OpenID        string `json:"openid"`
 		ContractState string `json:"contract_state"`
-		SubMchID      string `json:"sub_mchid"`
-		ContractID    string `json:"contract_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OpenID, answer.ContractState)
+	fmt.Println(answer.SubMchID, answer.ContractID, answer.MchID)
 	return nil
 }
 
@@ -1607,7 +1607,7 @@ func callGetV3EbikeChargeTransactionsIdTransactionId(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("trade_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ebike").Chain("charge").Chain("transactions").Chain("id").
 		Chain("_transaction_id_").GetAsync(opts)
@@ -1617,17 +1617,17 @@ func callGetV3EbikeChargeTransactionsIdTransactionId(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeType  string         `json:"trade_type"`
-		TradeState string         `json:"trade_state"`
-		ContractID string         `json:"contract_id"`
-		Amount     map[string]any `json:"amount"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TradeType)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1644,7 +1644,7 @@ func callGetV3EbikeChargeTransactionsOutTradeNoOutTradeNo(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("trade_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ebike").Chain("charge").Chain("transactions").Chain("outTradeNo").
 		Chain("_out_trade_no_").GetAsync(opts)
@@ -1654,17 +1654,17 @@ func callGetV3EbikeChargeTransactionsOutTradeNoOutTradeNo(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeType  string         `json:"trade_type"`
-		TradeState string         `json:"trade_state"`
-		ContractID string         `json:"contract_id"`
-		Amount     map[string]any `json:"amount"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TradeType)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1681,7 +1681,7 @@ func callGetV3EbikeChargeUsersOpenidContract(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("openid"), res.Get("contract_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("contract_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ebike").Chain("charge").Chain("users").Chain("_openid_").
 		Chain("contract").GetAsync(opts)
@@ -1691,16 +1691,16 @@ func callGetV3EbikeChargeUsersOpenidContract(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
+		SubMchID      string `json:"sub_mchid"`
+		ContractID    string `json:"contract_id"`
 		MchID         string `json:"mchid"`
 		OpenID        string `json:"openid"`
 		ContractState string `json:"contract_state"`
-		SubMchID      string `json:"sub_mchid"`
-		ContractID    string `json:"contract_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OpenID, answer.ContractState)
+	fmt.Println(answer.SubMchID, answer.ContractID, answer.MchID)
 	return nil
 }
 
@@ -1722,7 +1722,7 @@ func callPostV3EduStarOrders(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("wechat_openid"), res.Get("right_id"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("order_id"), res.Get("wechat_openid"), res.Get("right_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduStar").Chain("orders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1731,17 +1731,17 @@ func callPostV3EduStarOrders(ctx context.Context, client *wechatpay.Client) erro
 		return err
 	}
 	var answer struct {
+		OrderID      string `json:"order_id"`
 		WechatOpenID string `json:"wechat_openid"`
 		RightID      string `json:"right_id"`
 		CreateTime   string `json:"create_time"`
 		OrderState   string `json:"order_state"`
-		OrderID      string `json:"order_id"`
 		Qq           string `json:"qq"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.WechatOpenID, answer.RightID, answer.CreateTime)
+	fmt.Println(answer.OrderID, answer.WechatOpenID, answer.RightID)
 	return nil
 }
 
@@ -2007,7 +2007,7 @@ func callPostV3EduschoolpayTransactions(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("trade_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduschoolpay").Chain("transactions").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2016,17 +2016,17 @@ func callPostV3EduschoolpayTransactions(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeState string         `json:"trade_state"`
-		Amount     map[string]any `json:"amount"`
-		DeviceInfo map[string]any `json:"device_info"`
-		SubMchID   string         `json:"sub_mchid"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TradeState)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2043,7 +2043,7 @@ func callGetV3EduschoolpayTransactionsIdTransactionId(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("trade_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduschoolpay").Chain("transactions").Chain("id").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2052,17 +2052,17 @@ func callGetV3EduschoolpayTransactionsIdTransactionId(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeState string         `json:"trade_state"`
-		Payer      map[string]any `json:"payer"`
-		Amount     map[string]any `json:"amount"`
-		DeviceInfo map[string]any `json:"device_info"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TradeState)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2079,7 +2079,7 @@ func callGetV3EduschoolpayTransactionsOutTradeNoOutTradeNo(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("trade_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduschoolpay").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2088,17 +2088,17 @@ func callGetV3EduschoolpayTransactionsOutTradeNoOutTradeNo(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeState string         `json:"trade_state"`
-		Payer      map[string]any `json:"payer"`
-		Amount     map[string]any `json:"amount"`
-		DeviceInfo map[string]any `json:"device_info"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TradeState)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2154,7 +2154,7 @@ func callGetV3EduschoolpayUsersOpenidDebtState(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("openid"), res.Get("state"), res.Get("debt_count")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("openid"), res.Get("debt_count")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduschoolpay").Chain("users").Chain("_openid_").Chain("debtState").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2163,15 +2163,15 @@ func callGetV3EduschoolpayUsersOpenidDebtState(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
-		OpenID     string `json:"openid"`
 		State      string `json:"state"`
+		OpenID     string `json:"openid"`
 		DebtCount  int64  `json:"debt_count"`
 		UpdateTime string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OpenID, answer.State, answer.DebtCount)
+	fmt.Println(answer.State, answer.OpenID, answer.DebtCount)
 	return nil
 }
 
@@ -3576,7 +3576,7 @@ func callPostV3GovSubsidyZhejiangAuthcodeTry(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("resp_code"), res.Get("resp_desc"), res.Get("cred_frozen_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("resp_code"), res.Get("resp_desc")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("gov").Chain("subsidy").Chain("zhejiang").Chain("authcode").
 		Chain("try").PostAsync(opts)
@@ -3586,17 +3586,17 @@ func callPostV3GovSubsidyZhejiangAuthcodeTry(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		RespCode     string `json:"resp_code"`
-		RespDesc     string `json:"resp_desc"`
-		CredFrozenNo string `json:"cred_frozen_no"`
-		EventID      string `json:"event_id"`
-		EventTitle   string `json:"event_title"`
-		DiscountMode string `json:"discount_mode"`
+		Amount       float64 `json:"amount"`
+		RespCode     string  `json:"resp_code"`
+		RespDesc     string  `json:"resp_desc"`
+		CredFrozenNo string  `json:"cred_frozen_no"`
+		EventID      string  `json:"event_id"`
+		EventTitle   string  `json:"event_title"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RespCode, answer.RespDesc, answer.CredFrozenNo)
+	fmt.Println(answer.Amount, answer.RespCode, answer.RespDesc)
 	return nil
 }
 
@@ -4141,7 +4141,7 @@ func callPostV3HirePowerBankInsuranceOrders(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("order_id"), res.Get("out_order_no"), res.Get("openid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("hirePowerBank").Chain("insuranceOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -4150,8 +4150,8 @@ func callPostV3HirePowerBankInsuranceOrders(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		OrderID          string `json:"order_id"`
 		OutOrderNo       string `json:"out_order_no"`
+		OrderID          string `json:"order_id"`
 		OpenID           string `json:"openid"`
 		MaxClaimCount    int64  `json:"max_claim_count"`
 		ClaimedCount     int64  `json:"claimed_count"`
@@ -4160,7 +4160,7 @@ func callPostV3HirePowerBankInsuranceOrders(ctx context.Context, client *wechatp
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OrderID, answer.OutOrderNo, answer.OpenID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.OpenID)
 	return nil
 }
 
@@ -4176,7 +4176,7 @@ func callGetV3HirePowerBankInsuranceOrdersOutOrderNo(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("order_id"), res.Get("out_order_no"), res.Get("openid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("hirePowerBank").Chain("insuranceOrders").Chain("_out_order_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -4185,8 +4185,8 @@ func callGetV3HirePowerBankInsuranceOrdersOutOrderNo(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		OrderID          string `json:"order_id"`
 		OutOrderNo       string `json:"out_order_no"`
+		OrderID          string `json:"order_id"`
 		OpenID           string `json:"openid"`
 		MaxClaimCount    int64  `json:"max_claim_count"`
 		ClaimedCount     int64  `json:"claimed_count"`
@@ -4195,7 +4195,7 @@ func callGetV3HirePowerBankInsuranceOrdersOutOrderNo(ctx context.Context, client
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OrderID, answer.OutOrderNo, answer.OpenID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.OpenID)
 	return nil
 }
 
@@ -4623,7 +4623,7 @@ func callGetV3LovefeastUsersOpenidOrdersOutTradeNoOutTradeNo(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("welfare_trade_id"), res.Get("sub_appid"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("success_time"), res.Get("welfare_trade_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("lovefeast").Chain("users").Chain("_openid_").Chain("orders").
 		Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
@@ -4633,17 +4633,17 @@ func callGetV3LovefeastUsersOpenidOrdersOutTradeNoOutTradeNo(ctx context.Context
 		return err
 	}
 	var answer struct {
-		WelfareTradeID  string `json:"welfare_trade_id"`
-		SubAppID        string `json:"sub_appid"`
-		BrandID         string `json:"brand_id"`
-		DonateSource    string `json:"donate_source"`
-		MerchantOrder   string `json:"merchant_order"`
-		InstitutionName string `json:"institution_name"`
+		Amount         map[string]any `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		WelfareTradeID string         `json:"welfare_trade_id"`
+		SubAppID       string         `json:"sub_appid"`
+		BrandID        string         `json:"brand_id"`
+		DonateSource   string         `json:"donate_source"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.WelfareTradeID, answer.SubAppID, answer.BrandID)
+	fmt.Println(answer.Amount, answer.SuccessTime, answer.WelfareTradeID)
 	return nil
 }
 
@@ -4724,7 +4724,7 @@ func callPostV3MedInsOrders(ctx context.Context, client *wechatpay.Client) error
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mix_trade_no"), res.Get("mix_pay_status"), res.Get("self_pay_status")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("sub_mchid"), res.Get("prepay_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("medIns").Chain("orders").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -4733,17 +4733,17 @@ func callPostV3MedInsOrders(ctx context.Context, client *wechatpay.Client) error
 		return err
 	}
 	var answer struct {
-		MixTradeNo      string `json:"mix_trade_no"`
-		MixPayStatus    string `json:"mix_pay_status"`
-		SelfPayStatus   string `json:"self_pay_status"`
-		MedInsPayStatus string `json:"med_ins_pay_status"`
-		MixPayType      string `json:"mix_pay_type"`
-		OrderType       string `json:"order_type"`
+		OutTradeNo    string `json:"out_trade_no"`
+		SubMchID      string `json:"sub_mchid"`
+		PrepayID      string `json:"prepay_id"`
+		MixTradeNo    string `json:"mix_trade_no"`
+		MixPayStatus  string `json:"mix_pay_status"`
+		SelfPayStatus string `json:"self_pay_status"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MixTradeNo, answer.MixPayStatus, answer.SelfPayStatus)
+	fmt.Println(answer.OutTradeNo, answer.SubMchID, answer.PrepayID)
 	return nil
 }
 
@@ -4760,7 +4760,7 @@ func callGetV3MedInsOrdersMixTradeNoMixTradeNo(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mix_trade_no"), res.Get("mix_pay_status"), res.Get("self_pay_status")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("sub_mchid"), res.Get("prepay_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("medIns").Chain("orders").Chain("mixTradeNo").Chain("_mix_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -4769,17 +4769,17 @@ func callGetV3MedInsOrdersMixTradeNoMixTradeNo(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
-		MixTradeNo      string `json:"mix_trade_no"`
-		MixPayStatus    string `json:"mix_pay_status"`
-		SelfPayStatus   string `json:"self_pay_status"`
-		MedInsPayStatus string `json:"med_ins_pay_status"`
-		MixPayType      string `json:"mix_pay_type"`
-		OrderType       string `json:"order_type"`
+		OutTradeNo    string `json:"out_trade_no"`
+		SubMchID      string `json:"sub_mchid"`
+		PrepayID      string `json:"prepay_id"`
+		MixTradeNo    string `json:"mix_trade_no"`
+		MixPayStatus  string `json:"mix_pay_status"`
+		SelfPayStatus string `json:"self_pay_status"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MixTradeNo, answer.MixPayStatus, answer.SelfPayStatus)
+	fmt.Println(answer.OutTradeNo, answer.SubMchID, answer.PrepayID)
 	return nil
 }
 
@@ -4796,7 +4796,7 @@ func callGetV3MedInsOrdersOutTradeNoOutTradeNo(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mix_trade_no"), res.Get("mix_pay_status"), res.Get("self_pay_status")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("sub_mchid"), res.Get("prepay_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("medIns").Chain("orders").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -4805,17 +4805,17 @@ func callGetV3MedInsOrdersOutTradeNoOutTradeNo(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
-		MixTradeNo      string `json:"mix_trade_no"`
-		MixPayStatus    string `json:"mix_pay_status"`
-		SelfPayStatus   string `json:"self_pay_status"`
-		MedInsPayStatus string `json:"med_ins_pay_status"`
-		MixPayType      string `json:"mix_pay_type"`
-		OrderType       string `json:"order_type"`
+		OutTradeNo    string `json:"out_trade_no"`
+		SubMchID      string `json:"sub_mchid"`
+		PrepayID      string `json:"prepay_id"`
+		MixTradeNo    string `json:"mix_trade_no"`
+		MixPayStatus  string `json:"mix_pay_status"`
+		SelfPayStatus string `json:"self_pay_status"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MixTradeNo, answer.MixPayStatus, answer.SelfPayStatus)
+	fmt.Println(answer.OutTradeNo, answer.SubMchID, answer.PrepayID)
 	return nil
 }
 
@@ -5266,7 +5266,7 @@ func callPostV3OfflinefaceTransactions(ctx context.Context, client *wechatpay.Cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("offlineface").Chain("transactions").PostAsync(opts)
 	// … other work, while the call runs …
@@ -5275,17 +5275,17 @@ func callPostV3OfflinefaceTransactions(ctx context.Context, client *wechatpay.Cl
 		return err
 	}
 	var answer struct {
-		SpAppID  string         `json:"sp_appid"`
-		SpMchID  string         `json:"sp_mchid"`
-		SubMchID string         `json:"sub_mchid"`
-		SubAppID string         `json:"sub_appid"`
-		Payer    map[string]any `json:"payer"`
-		Amount   map[string]any `json:"amount"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -5306,7 +5306,7 @@ func callGetV3OfflinefaceTransactionsOutTradeNoOutTradeNo(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("offlineface").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -5315,17 +5315,17 @@ func callGetV3OfflinefaceTransactionsOutTradeNoOutTradeNo(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		SpAppID    string         `json:"sp_appid"`
-		SpMchID    string         `json:"sp_mchid"`
-		SubMchID   string         `json:"sub_mchid"`
-		TradeState string         `json:"trade_state"`
-		SubAppID   string         `json:"sub_appid"`
-		Payer      map[string]any `json:"payer"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -5376,7 +5376,7 @@ func callGetV3OfflinefacemchOrganizationsOrganizationIdUsersOutUserIdOutUserId(c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("use_id"), res.Get("out_user_id"), res.Get("organization_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("contract_id"), res.Get("use_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("offlinefacemch").Chain("organizations").Chain("_organization_id_").Chain("users").
 		Chain("outUserId").Chain("_out_user_id_").GetAsync(opts)
@@ -5386,17 +5386,17 @@ func callGetV3OfflinefacemchOrganizationsOrganizationIdUsersOutUserIdOutUserId(c
 		return err
 	}
 	var answer struct {
-		UseID          string         `json:"use_id"`
-		OutUserID      string         `json:"out_user_id"`
-		OrganizationID string         `json:"organization_id"`
-		UserName       string         `json:"user_name"`
-		UserType       string         `json:"user_type"`
-		StudentInfo    map[string]any `json:"student_info"`
+		Status         string `json:"status"`
+		ContractID     string `json:"contract_id"`
+		UseID          string `json:"use_id"`
+		OutUserID      string `json:"out_user_id"`
+		OrganizationID string `json:"organization_id"`
+		UserName       string `json:"user_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.UseID, answer.OutUserID, answer.OrganizationID)
+	fmt.Println(answer.Status, answer.ContractID, answer.UseID)
 	return nil
 }
 
@@ -5522,7 +5522,7 @@ func callGetV3PalmserviceAuthorizationOpenidOpenid(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("openid"), res.Get("organization_id"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("openid"), res.Get("organization_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("palmservice").Chain("authorization").Chain("openid").Chain("_openid_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -5531,15 +5531,15 @@ func callGetV3PalmserviceAuthorizationOpenidOpenid(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
+		State          string `json:"state"`
 		OpenID         string `json:"openid"`
 		OrganizationID string `json:"organization_id"`
-		State          string `json:"state"`
 		AuthorizeTime  string `json:"authorize_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OpenID, answer.OrganizationID, answer.State)
+	fmt.Println(answer.State, answer.OpenID, answer.OrganizationID)
 	return nil
 }
 
@@ -6017,7 +6017,7 @@ func callGetV3PayDevicesOpenScenarioSpeakerDeviceSn(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("device_sn"), res.Get("bind_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("code_url"), res.Get("device_sn")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payDevices").Chain("openScenarioSpeaker").Chain("_device_sn_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -6027,14 +6027,14 @@ func callGetV3PayDevicesOpenScenarioSpeakerDeviceSn(ctx context.Context, client 
 	}
 	var answer struct {
 		SubMchID  string `json:"sub_mchid"`
+		CodeURL   string `json:"code_url"`
 		DeviceSN  string `json:"device_sn"`
 		BindState string `json:"bind_state"`
-		CodeURL   string `json:"code_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.DeviceSN, answer.BindState)
+	fmt.Println(answer.SubMchID, answer.CodeURL, answer.DeviceSN)
 	return nil
 }
 
@@ -6054,7 +6054,7 @@ func callPostV3PayDevicesOpenScenarioSpeakerDeviceSnBind(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("device_sn"), res.Get("bind_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("code_url"), res.Get("device_sn")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payDevices").Chain("openScenarioSpeaker").Chain("_device_sn_").Chain("bind").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6064,14 +6064,14 @@ func callPostV3PayDevicesOpenScenarioSpeakerDeviceSnBind(ctx context.Context, cl
 	}
 	var answer struct {
 		SubMchID  string `json:"sub_mchid"`
+		CodeURL   string `json:"code_url"`
 		DeviceSN  string `json:"device_sn"`
 		BindState string `json:"bind_state"`
-		CodeURL   string `json:"code_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.DeviceSN, answer.BindState)
+	fmt.Println(answer.SubMchID, answer.CodeURL, answer.DeviceSN)
 	return nil
 }
 
@@ -6088,7 +6088,7 @@ func callPostV3PayDevicesOpenScenarioSpeakerDeviceSnPrebind(ctx context.Context,
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("device_sn"), res.Get("bind_state"), res.Get("code_url")) // gjson paths into the verified answer
+	fmt.Println(res.Get("code_url"), res.Get("device_sn"), res.Get("bind_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payDevices").Chain("openScenarioSpeaker").Chain("_device_sn_").Chain("prebind").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6097,14 +6097,14 @@ func callPostV3PayDevicesOpenScenarioSpeakerDeviceSnPrebind(ctx context.Context,
 		return err
 	}
 	var answer struct {
+		CodeURL   string `json:"code_url"`
 		DeviceSN  string `json:"device_sn"`
 		BindState string `json:"bind_state"`
-		CodeURL   string `json:"code_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.DeviceSN, answer.BindState, answer.CodeURL)
+	fmt.Println(answer.CodeURL, answer.DeviceSN, answer.BindState)
 	return nil
 }
 
@@ -6120,7 +6120,7 @@ func callPostV3PayDevicesOpenScenarioSpeakerDeviceSnUnbind(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("device_sn"), res.Get("bind_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("code_url"), res.Get("device_sn")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payDevices").Chain("openScenarioSpeaker").Chain("_device_sn_").Chain("unbind").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6130,14 +6130,14 @@ func callPostV3PayDevicesOpenScenarioSpeakerDeviceSnUnbind(ctx context.Context, 
 	}
 	var answer struct {
 		SubMchID  string `json:"sub_mchid"`
+		CodeURL   string `json:"code_url"`
 		DeviceSN  string `json:"device_sn"`
 		BindState string `json:"bind_state"`
-		CodeURL   string `json:"code_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.DeviceSN, answer.BindState)
+	fmt.Println(answer.SubMchID, answer.CodeURL, answer.DeviceSN)
 	return nil
 }
 
@@ -6159,7 +6159,7 @@ func callPostV3PayDevicesOpenScenarioSpeakerorderTransactionIdReport(ctx context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("code_url"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payDevices").Chain("openScenarioSpeakerorder").Chain("_transaction_id_").Chain("report").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6168,16 +6168,16 @@ func callPostV3PayDevicesOpenScenarioSpeakerorderTransactionIdReport(ctx context
 		return err
 	}
 	var answer struct {
+		OutTradeNo    string `json:"out_trade_no"`
+		TransactionID string `json:"transaction_id"`
 		SubMchID      string `json:"sub_mchid"`
 		CodeURL       string `json:"code_url"`
-		OutTradeNo    string `json:"out_trade_no"`
 		DeviceSN      string `json:"device_sn"`
-		TransactionID string `json:"transaction_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.CodeURL, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.SubMchID)
 	return nil
 }
 
@@ -6340,7 +6340,7 @@ func callPostV3PayrollCardAuthenticationsPreOrderWithAuth(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("authenticate_number"), res.Get("openid"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("authenticate_number"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payrollCard").Chain("authentications").Chain("preOrderWithAuth").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -6349,17 +6349,17 @@ func callPostV3PayrollCardAuthenticationsPreOrderWithAuth(ctx context.Context, c
 		return err
 	}
 	var answer struct {
+		SubMchID           string `json:"sub_mchid"`
 		AuthenticateNumber string `json:"authenticate_number"`
 		OpenID             string `json:"openid"`
 		MchID              string `json:"mchid"`
-		SubMchID           string `json:"sub_mchid"`
 		Token              string `json:"token"`
 		ExpiresIn          int64  `json:"expires_in"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.AuthenticateNumber, answer.OpenID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.AuthenticateNumber, answer.OpenID)
 	return nil
 }
 
@@ -6384,7 +6384,7 @@ func callPostV3PayrollCardAuthenticationsPreOrder(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("authenticate_number"), res.Get("openid"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("authenticate_number"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payrollCard").Chain("authentications").Chain("preOrder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6393,17 +6393,17 @@ func callPostV3PayrollCardAuthenticationsPreOrder(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
+		SubMchID           string `json:"sub_mchid"`
 		AuthenticateNumber string `json:"authenticate_number"`
 		OpenID             string `json:"openid"`
 		MchID              string `json:"mchid"`
-		SubMchID           string `json:"sub_mchid"`
 		Token              string `json:"token"`
 		ExpiresIn          int64  `json:"expires_in"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.AuthenticateNumber, answer.OpenID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.AuthenticateNumber, answer.OpenID)
 	return nil
 }
 
@@ -6420,7 +6420,7 @@ func callGetV3PayrollCardAuthenticationsAuthenticateNumber(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sub_mchid"), res.Get("openid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("mchid"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payrollCard").Chain("authentications").Chain("_authenticate_number_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -6429,8 +6429,8 @@ func callGetV3PayrollCardAuthenticationsAuthenticateNumber(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		MchID              string `json:"mchid"`
 		SubMchID           string `json:"sub_mchid"`
+		MchID              string `json:"mchid"`
 		OpenID             string `json:"openid"`
 		AuthenticateScene  string `json:"authenticate_scene"`
 		AuthenticateSource string `json:"authenticate_source"`
@@ -6439,7 +6439,7 @@ func callGetV3PayrollCardAuthenticationsAuthenticateNumber(ctx context.Context, 
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SubMchID, answer.OpenID)
+	fmt.Println(answer.SubMchID, answer.MchID, answer.OpenID)
 	return nil
 }
 
@@ -6460,7 +6460,7 @@ func callGetV3PayrollCardRelationsOpenid(ctx context.Context, client *wechatpay.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("openid"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("openid"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payrollCard").Chain("relations").Chain("_openid_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -6469,9 +6469,9 @@ func callGetV3PayrollCardRelationsOpenid(ctx context.Context, client *wechatpay.
 		return err
 	}
 	var answer struct {
+		SubMchID        string `json:"sub_mchid"`
 		OpenID          string `json:"openid"`
 		MchID           string `json:"mchid"`
-		SubMchID        string `json:"sub_mchid"`
 		AuthorizeState  string `json:"authorize_state"`
 		AuthorizeTime   string `json:"authorize_time"`
 		DeauthorizeTime string `json:"deauthorize_time"`
@@ -6479,7 +6479,7 @@ func callGetV3PayrollCardRelationsOpenid(ctx context.Context, client *wechatpay.
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OpenID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.OpenID, answer.MchID)
 	return nil
 }
 
@@ -6518,7 +6518,7 @@ func callPostV3PayrollCardTokens(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("openid"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("openid"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payrollCard").Chain("tokens").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -6527,16 +6527,16 @@ func callPostV3PayrollCardTokens(ctx context.Context, client *wechatpay.Client) 
 		return err
 	}
 	var answer struct {
+		SubMchID  string `json:"sub_mchid"`
 		OpenID    string `json:"openid"`
 		MchID     string `json:"mchid"`
-		SubMchID  string `json:"sub_mchid"`
 		Token     string `json:"token"`
 		ExpiresIn int64  `json:"expires_in"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OpenID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.OpenID, answer.MchID)
 	return nil
 }
 
@@ -6709,7 +6709,7 @@ func callGetV3VehicleEtcContractsContractId(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sp_openid"), res.Get("contract_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("contract_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("etc").Chain("contracts").Chain("_contract_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -6718,17 +6718,17 @@ func callGetV3VehicleEtcContractsContractId(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
+		SubMchID    string `json:"sub_mchid"`
+		ContractID  string `json:"contract_id"`
 		SpMchID     string `json:"sp_mchid"`
 		SpOpenID    string `json:"sp_openid"`
-		ContractID  string `json:"contract_id"`
 		BindState   string `json:"bind_state"`
 		PlateNumber string `json:"plate_number"`
-		SubAppID    string `json:"sub_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SpOpenID, answer.ContractID)
+	fmt.Println(answer.SubMchID, answer.ContractID, answer.SpMchID)
 	return nil
 }
 
@@ -6825,7 +6825,7 @@ func callPostV3VehicleEtcTransactionsHighway(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("etc").Chain("transactions").Chain("highway").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6834,17 +6834,17 @@ func callPostV3VehicleEtcTransactionsHighway(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		MchID         string         `json:"mchid"`
 		OutTradeNo    string         `json:"out_trade_no"`
 		TransactionID string         `json:"transaction_id"`
-		TradeType     string         `json:"trade_type"`
 		TradeState    string         `json:"trade_state"`
 		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -6861,7 +6861,7 @@ func callGetV3VehicleEtcTransactionsIdTransactionId(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("etc").Chain("transactions").Chain("id").
 		Chain("_transaction_id_").GetAsync(opts)
@@ -6871,17 +6871,17 @@ func callGetV3VehicleEtcTransactionsIdTransactionId(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		MchID         string         `json:"mchid"`
 		OutTradeNo    string         `json:"out_trade_no"`
 		TransactionID string         `json:"transaction_id"`
-		TradeType     string         `json:"trade_type"`
 		TradeState    string         `json:"trade_state"`
 		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -6898,7 +6898,7 @@ func callGetV3VehicleEtcTransactionsOutTradeNoOutTradeNo(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("etc").Chain("transactions").Chain("outTradeNo").
 		Chain("_out_trade_no_").GetAsync(opts)
@@ -6908,17 +6908,17 @@ func callGetV3VehicleEtcTransactionsOutTradeNoOutTradeNo(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
-		MchID         string         `json:"mchid"`
 		OutTradeNo    string         `json:"out_trade_no"`
 		TransactionID string         `json:"transaction_id"`
-		TradeType     string         `json:"trade_type"`
 		TradeState    string         `json:"trade_state"`
 		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -6939,7 +6939,7 @@ func callGetV3VehicleEtcUsersOpenidContracts(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sp_openid"), res.Get("contract_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("contract_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("etc").Chain("users").Chain("_openid_").
 		Chain("contracts").GetAsync(opts)
@@ -6949,17 +6949,17 @@ func callGetV3VehicleEtcUsersOpenidContracts(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
+		SubMchID    string `json:"sub_mchid"`
+		ContractID  string `json:"contract_id"`
 		SpMchID     string `json:"sp_mchid"`
 		SpOpenID    string `json:"sp_openid"`
-		ContractID  string `json:"contract_id"`
 		BindState   string `json:"bind_state"`
 		PlateNumber string `json:"plate_number"`
-		SubAppID    string `json:"sub_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SpOpenID, answer.ContractID)
+	fmt.Println(answer.SubMchID, answer.ContractID, answer.SpMchID)
 	return nil
 }
 
@@ -6984,7 +6984,7 @@ func callPostV3VehicleParkingParkings(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_parking_no"), res.Get("plate_number")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("id"), res.Get("out_parking_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("parking").Chain("parkings").PostAsync(opts)
 	// … other work, while the call runs …
@@ -6993,17 +6993,17 @@ func callPostV3VehicleParkingParkings(ctx context.Context, client *wechatpay.Cli
 		return err
 	}
 	var answer struct {
+		State        string `json:"state"`
 		ID           string `json:"id"`
 		OutParkingNo string `json:"out_parking_no"`
 		PlateNumber  string `json:"plate_number"`
 		PlateColor   string `json:"plate_color"`
 		StartTime    string `json:"start_time"`
-		ParkingName  string `json:"parking_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutParkingNo, answer.PlateNumber)
+	fmt.Println(answer.State, answer.ID, answer.OutParkingNo)
 	return nil
 }
 
@@ -7060,7 +7060,7 @@ func callGetV3VehicleTransactionsOutTradeNoOutTradeNo(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -7069,17 +7069,17 @@ func callGetV3VehicleTransactionsOutTradeNoOutTradeNo(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		SubAppID    string `json:"sub_appid"`
-		SpMchID     string `json:"sp_mchid"`
-		SubMchID    string `json:"sub_mchid"`
-		Description string `json:"description"`
-		CreateTime  string `json:"create_time"`
-		OutTradeNo  string `json:"out_trade_no"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -7117,7 +7117,7 @@ func callPostV3VehicleTransactionsParking(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("description"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("vehicle").Chain("transactions").Chain("parking").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7126,17 +7126,17 @@ func callPostV3VehicleTransactionsParking(ctx context.Context, client *wechatpay
 		return err
 	}
 	var answer struct {
-		SpMchID     string `json:"sp_mchid"`
-		Description string `json:"description"`
-		CreateTime  string `json:"create_time"`
-		OutTradeNo  string `json:"out_trade_no"`
-		TradeState  string `json:"trade_state"`
-		TradeScene  string `json:"trade_scene"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.Description, answer.CreateTime)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -7325,7 +7325,7 @@ func callPostV3WebizpayBillProof(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_operation_id"), res.Get("operation_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("out_operation_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("bill").Chain("proof").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7334,17 +7334,17 @@ func callPostV3WebizpayBillProof(ctx context.Context, client *wechatpay.Client) 
 		return err
 	}
 	var answer struct {
+		SubMchID       string `json:"sub_mchid"`
 		SpMchID        string `json:"sp_mchid"`
 		OutOperationID string `json:"out_operation_id"`
 		OperationID    string `json:"operation_id"`
-		SubMchID       string `json:"sub_mchid"`
 		StartDate      string `json:"start_date"`
 		EndDate        string `json:"end_date"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutOperationID, answer.OperationID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.OutOperationID)
 	return nil
 }
 
@@ -7365,7 +7365,7 @@ func callPostV3WebizpayBillTradeBill(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("date")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("date")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("bill").Chain("tradeBill").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7374,8 +7374,8 @@ func callPostV3WebizpayBillTradeBill(ctx context.Context, client *wechatpay.Clie
 		return err
 	}
 	var answer struct {
-		SpMchID     string `json:"sp_mchid"`
 		SubMchID    string `json:"sub_mchid"`
+		SpMchID     string `json:"sp_mchid"`
 		Date        string `json:"date"`
 		Type        string `json:"type"`
 		DownloadURL string `json:"download_url"`
@@ -7383,7 +7383,7 @@ func callPostV3WebizpayBillTradeBill(ctx context.Context, client *wechatpay.Clie
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.Date)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.Date)
 	return nil
 }
 
@@ -7401,7 +7401,7 @@ func callGetV3WebizpayEmployeesEmployeeIdOutQuotaCardsOutCardNo(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("card_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("amount"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("employees").Chain("_employee_id_").Chain("outQuotaCards").
 		Chain("_out_card_no_").GetAsync(opts)
@@ -7411,17 +7411,17 @@ func callGetV3WebizpayEmployeesEmployeeIdOutQuotaCardsOutCardNo(ctx context.Cont
 		return err
 	}
 	var answer struct {
-		SpMchID        string `json:"sp_mchid"`
-		SubMchID       string `json:"sub_mchid"`
-		CardNo         string `json:"card_no"`
-		OutCardNo      string `json:"out_card_no"`
-		EmployeeID     string `json:"employee_id"`
-		CardTemplateID string `json:"card_template_id"`
+		TransactionID string  `json:"transaction_id"`
+		Amount        float64 `json:"amount"`
+		SubMchID      string  `json:"sub_mchid"`
+		SpMchID       string  `json:"sp_mchid"`
+		CardNo        string  `json:"card_no"`
+		OutCardNo     string  `json:"out_card_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.CardNo)
+	fmt.Println(answer.TransactionID, answer.Amount, answer.SubMchID)
 	return nil
 }
 
@@ -7448,7 +7448,7 @@ func callPostV3WebizpayEmployeesEmployeeIdQuotaCards(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("out_card_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("out_card_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("employees").Chain("_employee_id_").Chain("quotaCards").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7457,8 +7457,8 @@ func callPostV3WebizpayEmployeesEmployeeIdQuotaCards(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		SpMchID            string `json:"sp_mchid"`
 		SubMchID           string `json:"sub_mchid"`
+		SpMchID            string `json:"sp_mchid"`
 		OutCardNo          string `json:"out_card_no"`
 		EmployeeID         string `json:"employee_id"`
 		CardNo             string `json:"card_no"`
@@ -7467,7 +7467,7 @@ func callPostV3WebizpayEmployeesEmployeeIdQuotaCards(ctx context.Context, client
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.OutCardNo)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.OutCardNo)
 	return nil
 }
 
@@ -7485,7 +7485,7 @@ func callGetV3WebizpayEmployeesEmployeeIdQuotaCardsCardNo(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("card_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("amount"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("employees").Chain("_employee_id_").Chain("quotaCards").
 		Chain("_card_no_").GetAsync(opts)
@@ -7495,17 +7495,17 @@ func callGetV3WebizpayEmployeesEmployeeIdQuotaCardsCardNo(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		SpMchID        string `json:"sp_mchid"`
-		SubMchID       string `json:"sub_mchid"`
-		CardNo         string `json:"card_no"`
-		OutCardNo      string `json:"out_card_no"`
-		EmployeeID     string `json:"employee_id"`
-		CardTemplateID string `json:"card_template_id"`
+		TransactionID string  `json:"transaction_id"`
+		Amount        float64 `json:"amount"`
+		SubMchID      string  `json:"sub_mchid"`
+		SpMchID       string  `json:"sp_mchid"`
+		CardNo        string  `json:"card_no"`
+		OutCardNo     string  `json:"out_card_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.CardNo)
+	fmt.Println(answer.TransactionID, answer.Amount, answer.SubMchID)
 	return nil
 }
 
@@ -7527,7 +7527,7 @@ func callPostV3WebizpayEmployeesEmployeeIdQuotaCardsCardNoCancel(ctx context.Con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("employee_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("employee_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("employees").Chain("_employee_id_").Chain("quotaCards").
 		Chain("_card_no_").Chain("cancel").PostAsync(opts)
@@ -7537,8 +7537,8 @@ func callPostV3WebizpayEmployeesEmployeeIdQuotaCardsCardNoCancel(ctx context.Con
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		EmployeeID       string `json:"employee_id"`
 		CardNo           string `json:"card_no"`
 		CardState        string `json:"card_state"`
@@ -7547,7 +7547,7 @@ func callPostV3WebizpayEmployeesEmployeeIdQuotaCardsCardNoCancel(ctx context.Con
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.EmployeeID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.EmployeeID)
 	return nil
 }
 
@@ -7569,7 +7569,7 @@ func callGetV3WebizpayEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl(ctx context.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("employee_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("employee_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("employees").Chain("_employee_id_").Chain("quotaCards").
 		Chain("_card_no_").Chain("paymentUrl").GetAsync(opts)
@@ -7579,8 +7579,8 @@ func callGetV3WebizpayEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl(ctx context.
 		return err
 	}
 	var answer struct {
-		SpMchID    string `json:"sp_mchid"`
 		SubMchID   string `json:"sub_mchid"`
+		SpMchID    string `json:"sp_mchid"`
 		EmployeeID string `json:"employee_id"`
 		CardNo     string `json:"card_no"`
 		ExpireTime string `json:"expire_time"`
@@ -7589,7 +7589,7 @@ func callGetV3WebizpayEmployeesEmployeeIdQuotaCardsCardNoPaymentUrl(ctx context.
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.EmployeeID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.EmployeeID)
 	return nil
 }
 
@@ -7606,7 +7606,7 @@ func callPostV3WebizpayEmployeesEmployeeIdRevoke(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("user_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("user_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("employees").Chain("_employee_id_").Chain("revoke").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7615,8 +7615,8 @@ func callPostV3WebizpayEmployeesEmployeeIdRevoke(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		SpMchID                  string `json:"sp_mchid"`
 		SubMchID                 string `json:"sub_mchid"`
+		SpMchID                  string `json:"sp_mchid"`
 		UserID                   string `json:"user_id"`
 		AuthorizationState       string `json:"authorization_state"`
 		AuthorizationRevokedTime string `json:"authorization_revoked_time"`
@@ -7625,7 +7625,7 @@ func callPostV3WebizpayEmployeesEmployeeIdRevoke(ctx context.Context, client *we
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.UserID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.UserID)
 	return nil
 }
 
@@ -7651,7 +7651,7 @@ func callPostV3WebizpayStoresEntityMatches(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_batch_id"), res.Get("batch_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("batch_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("stores").Chain("entityMatches").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7660,16 +7660,16 @@ func callPostV3WebizpayStoresEntityMatches(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
+		State      string `json:"state"`
+		BatchID    string `json:"batch_id"`
 		SpMchID    string `json:"sp_mchid"`
 		OutBatchID string `json:"out_batch_id"`
-		BatchID    string `json:"batch_id"`
 		Time       string `json:"time"`
-		State      string `json:"state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBatchID, answer.BatchID)
+	fmt.Println(answer.State, answer.BatchID, answer.SpMchID)
 	return nil
 }
 
@@ -7686,7 +7686,7 @@ func callGetV3WebizpayStoresEntityMatchesBatchId(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_batch_id"), res.Get("batch_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("batch_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("stores").Chain("entityMatches").Chain("_batch_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -7695,16 +7695,16 @@ func callGetV3WebizpayStoresEntityMatchesBatchId(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
+		State        string           `json:"state"`
+		BatchID      string           `json:"batch_id"`
 		SpMchID      string           `json:"sp_mchid"`
 		OutBatchID   string           `json:"out_batch_id"`
-		BatchID      string           `json:"batch_id"`
-		State        string           `json:"state"`
 		MatchResults []map[string]any `json:"match_results"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBatchID, answer.BatchID)
+	fmt.Println(answer.State, answer.BatchID, answer.SpMchID)
 	return nil
 }
 
@@ -7721,7 +7721,7 @@ func callGetV3WebizpayUsersUserIdAuthorizationState(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("user_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("user_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("users").Chain("_user_id_").Chain("authorizationState").GetAsync(opts)
 	// … other work, while the call runs …
@@ -7730,15 +7730,15 @@ func callGetV3WebizpayUsersUserIdAuthorizationState(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		SpMchID      string           `json:"sp_mchid"`
 		SubMchID     string           `json:"sub_mchid"`
+		SpMchID      string           `json:"sp_mchid"`
 		UserID       string           `json:"user_id"`
 		EmployeeList []map[string]any `json:"employee_list"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.UserID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.UserID)
 	return nil
 }
 
@@ -7759,7 +7759,7 @@ func callPostV3WebizpayUsersUserIdAuthorizationUrl(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("user_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("user_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("webizpay").Chain("users").Chain("_user_id_").Chain("authorizationUrl").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7768,8 +7768,8 @@ func callPostV3WebizpayUsersUserIdAuthorizationUrl(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		UserID           string `json:"user_id"`
 		ApplicationType  string `json:"application_type"`
 		AuthorizationURL string `json:"authorization_url"`
@@ -7778,6 +7778,6 @@ func callPostV3WebizpayUsersUserIdAuthorizationUrl(ctx context.Context, client *
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.UserID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.UserID)
 	return nil
 }

@@ -304,7 +304,7 @@ func callPostV2MmpaymkttransfersQuerycouponsinfo(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("coupon_stock_id"), res.Get("coupon_id"), res.Get("coupon_value")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("coupon_id"), res.Get("coupon_stock_id"), res.Get("coupon_value")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaymkttransfers").Chain("querycouponsinfo").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -313,7 +313,7 @@ func callPostV2MmpaymkttransfersQuerycouponsinfo(ctx context.Context, client *we
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["coupon_stock_id"], fields["coupon_id"], fields["coupon_value"])
+	fmt.Println(fields["coupon_id"], fields["coupon_stock_id"], fields["coupon_value"])
 	return nil
 }
 
@@ -341,7 +341,7 @@ func callPostV2MmpaymkttransfersSendCoupon(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("coupon_stock_id"), res.Get("resp_count"), res.Get("success_count")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("coupon_id"), res.Get("coupon_stock_id"), res.Get("resp_count")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaymkttransfers").Chain("send_coupon").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -350,7 +350,7 @@ func callPostV2MmpaymkttransfersSendCoupon(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["coupon_stock_id"], fields["resp_count"], fields["success_count"])
+	fmt.Println(fields["coupon_id"], fields["coupon_stock_id"], fields["resp_count"])
 	return nil
 }
 
@@ -621,7 +621,7 @@ func callPostV3BrandCardCardConfigs(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("business_code"), res.Get("brand_id"), res.Get("applyment_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("business_code"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("card").Chain("cardConfigs").PostAsync(opts)
 	// … other work, while the call runs …
@@ -630,15 +630,15 @@ func callPostV3BrandCardCardConfigs(ctx context.Context, client *wechatpay.Clien
 		return err
 	}
 	var answer struct {
+		ApplymentID    string `json:"applyment_id"`
 		BusinessCode   string `json:"business_code"`
 		BrandID        string `json:"brand_id"`
-		ApplymentID    string `json:"applyment_id"`
 		CardPreviewURL string `json:"card_preview_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BusinessCode, answer.BrandID, answer.ApplymentID)
+	fmt.Println(answer.ApplymentID, answer.BusinessCode, answer.BrandID)
 	return nil
 }
 
@@ -658,7 +658,7 @@ func callGetV3BrandCardCardConfigs(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("business_code"), res.Get("applyment_id"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("business_code"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("card").Chain("cardConfigs").GetAsync(opts)
 	// … other work, while the call runs …
@@ -667,8 +667,8 @@ func callGetV3BrandCardCardConfigs(ctx context.Context, client *wechatpay.Client
 		return err
 	}
 	var answer struct {
-		BusinessCode         string `json:"business_code"`
 		ApplymentID          string `json:"applyment_id"`
+		BusinessCode         string `json:"business_code"`
 		BrandID              string `json:"brand_id"`
 		ApplymentState       string `json:"applyment_state"`
 		ScheduledPublishTime string `json:"scheduled_publish_time"`
@@ -677,7 +677,7 @@ func callGetV3BrandCardCardConfigs(ctx context.Context, client *wechatpay.Client
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BusinessCode, answer.ApplymentID, answer.BrandID)
+	fmt.Println(answer.ApplymentID, answer.BusinessCode, answer.BrandID)
 	return nil
 }
 
@@ -697,7 +697,7 @@ func callPostV3BrandCardCardConfigsCancelApplyment(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("business_code"), res.Get("applyment_id"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("business_code"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("card").Chain("cardConfigs").Chain("cancelApplyment").PostAsync(opts)
 	// … other work, while the call runs …
@@ -706,15 +706,15 @@ func callPostV3BrandCardCardConfigsCancelApplyment(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		BusinessCode   string `json:"business_code"`
 		ApplymentID    string `json:"applyment_id"`
+		BusinessCode   string `json:"business_code"`
 		BrandID        string `json:"brand_id"`
 		ApplymentState string `json:"applyment_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BusinessCode, answer.ApplymentID, answer.BrandID)
+	fmt.Println(answer.ApplymentID, answer.BusinessCode, answer.BrandID)
 	return nil
 }
 
@@ -734,7 +734,7 @@ func callGetV3BrandCardCardConfigsPreviewUrl(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("business_code"), res.Get("applyment_id"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("business_code"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("card").Chain("cardConfigs").Chain("previewUrl").GetAsync(opts)
 	// … other work, while the call runs …
@@ -743,8 +743,8 @@ func callGetV3BrandCardCardConfigsPreviewUrl(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		BusinessCode   string `json:"business_code"`
 		ApplymentID    string `json:"applyment_id"`
+		BusinessCode   string `json:"business_code"`
 		BrandID        string `json:"brand_id"`
 		CardPreviewURL string `json:"card_preview_url"`
 		URLExpiredTime string `json:"url_expired_time"`
@@ -752,7 +752,7 @@ func callGetV3BrandCardCardConfigsPreviewUrl(ctx context.Context, client *wechat
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BusinessCode, answer.ApplymentID, answer.BrandID)
+	fmt.Println(answer.ApplymentID, answer.BusinessCode, answer.BrandID)
 	return nil
 }
 
@@ -774,7 +774,7 @@ func callPostV3BrandCardCardConfigsPublish(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("business_code"), res.Get("applyment_id"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("business_code"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("card").Chain("cardConfigs").Chain("publish").PostAsync(opts)
 	// … other work, while the call runs …
@@ -783,8 +783,8 @@ func callPostV3BrandCardCardConfigsPublish(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
-		BusinessCode         string `json:"business_code"`
 		ApplymentID          string `json:"applyment_id"`
+		BusinessCode         string `json:"business_code"`
 		BrandID              string `json:"brand_id"`
 		PublishType          string `json:"publish_type"`
 		ScheduledPublishTime string `json:"scheduled_publish_time"`
@@ -792,7 +792,7 @@ func callPostV3BrandCardCardConfigsPublish(ctx context.Context, client *wechatpa
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BusinessCode, answer.ApplymentID, answer.BrandID)
+	fmt.Println(answer.ApplymentID, answer.BusinessCode, answer.BrandID)
 	return nil
 }
 
@@ -1156,7 +1156,7 @@ func callGetV3BrandPartnerCardMemberCardsCardId(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("card_id"), res.Get("brand_id"), res.Get("card_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("card_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("partner").Chain("cardMember").Chain("cards").
 		Chain("_card_id_").GetAsync(opts)
@@ -1166,17 +1166,17 @@ func callGetV3BrandPartnerCardMemberCardsCardId(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
-		CardID         string `json:"card_id"`
-		BrandID        string `json:"brand_id"`
-		CardType       string `json:"card_type"`
-		CardTitle      string `json:"card_title"`
-		CardColor      string `json:"card_color"`
-		CardPictureURL string `json:"card_picture_url"`
+		State     string `json:"state"`
+		CardID    string `json:"card_id"`
+		BrandID   string `json:"brand_id"`
+		CardType  string `json:"card_type"`
+		CardTitle string `json:"card_title"`
+		CardColor string `json:"card_color"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CardID, answer.BrandID, answer.CardType)
+	fmt.Println(answer.State, answer.CardID, answer.BrandID)
 	return nil
 }
 
@@ -1238,7 +1238,7 @@ func callPatchV3BrandPartnerCardMemberCardsCardId(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("card_id"), res.Get("brand_id"), res.Get("card_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("card_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("partner").Chain("cardMember").Chain("cards").
 		Chain("_card_id_").PatchAsync(opts)
@@ -1248,17 +1248,17 @@ func callPatchV3BrandPartnerCardMemberCardsCardId(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		CardID         string `json:"card_id"`
-		BrandID        string `json:"brand_id"`
-		CardType       string `json:"card_type"`
-		CardTitle      string `json:"card_title"`
-		CardColor      string `json:"card_color"`
-		CardPictureURL string `json:"card_picture_url"`
+		State     string `json:"state"`
+		CardID    string `json:"card_id"`
+		BrandID   string `json:"brand_id"`
+		CardType  string `json:"card_type"`
+		CardTitle string `json:"card_title"`
+		CardColor string `json:"card_color"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CardID, answer.BrandID, answer.CardType)
+	fmt.Println(answer.State, answer.CardID, answer.BrandID)
 	return nil
 }
 
@@ -1275,7 +1275,7 @@ func callDeleteV3BrandPartnerCardMemberCardsCardId(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("card_id"), res.Get("brand_id"), res.Get("card_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("card_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("partner").Chain("cardMember").Chain("cards").
 		Chain("_card_id_").DeleteAsync(opts)
@@ -1285,17 +1285,17 @@ func callDeleteV3BrandPartnerCardMemberCardsCardId(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		CardID         string `json:"card_id"`
-		BrandID        string `json:"brand_id"`
-		CardType       string `json:"card_type"`
-		CardTitle      string `json:"card_title"`
-		CardColor      string `json:"card_color"`
-		CardPictureURL string `json:"card_picture_url"`
+		State     string `json:"state"`
+		CardID    string `json:"card_id"`
+		BrandID   string `json:"brand_id"`
+		CardType  string `json:"card_type"`
+		CardTitle string `json:"card_title"`
+		CardColor string `json:"card_color"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CardID, answer.BrandID, answer.CardType)
+	fmt.Println(answer.State, answer.CardID, answer.BrandID)
 	return nil
 }
 
@@ -1312,7 +1312,7 @@ func callPostV3BrandPartnerCardMemberCardsCardIdInvalidate(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_request_no"), res.Get("card_id"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("card_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("partner").Chain("cardMember").Chain("cards").
 		Chain("_card_id_").Chain("invalidate").PostAsync(opts)
@@ -1322,17 +1322,17 @@ func callPostV3BrandPartnerCardMemberCardsCardIdInvalidate(ctx context.Context, 
 		return err
 	}
 	var answer struct {
+		State        string `json:"state"`
 		OutRequestNo string `json:"out_request_no"`
 		CardID       string `json:"card_id"`
 		BrandID      string `json:"brand_id"`
 		CardType     string `json:"card_type"`
 		CardTitle    string `json:"card_title"`
-		CardColor    string `json:"card_color"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutRequestNo, answer.CardID, answer.BrandID)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.CardID)
 	return nil
 }
 
@@ -2075,7 +2075,7 @@ func callPostV3BrandPartnerCardMemberUserFeeds(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("brand_id"), res.Get("card_id"), res.Get("user_card_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("brand_id"), res.Get("card_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("partner").Chain("cardMember").Chain("userFeeds").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2084,17 +2084,17 @@ func callPostV3BrandPartnerCardMemberUserFeeds(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
+		OutRequestNo string `json:"out_request_no"`
 		BrandID      string `json:"brand_id"`
 		CardID       string `json:"card_id"`
 		UserCardCode string `json:"user_card_code"`
 		OpenID       string `json:"openid"`
-		OutRequestNo string `json:"out_request_no"`
 		CellMessage  string `json:"cell_message"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BrandID, answer.CardID, answer.UserCardCode)
+	fmt.Println(answer.OutRequestNo, answer.BrandID, answer.CardID)
 	return nil
 }
 
@@ -2120,7 +2120,7 @@ func callPostV3BrandPartnerCardMemberUserPointsExchangeCouponConfirm(ctx context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("record_id"), res.Get("exchange_coupon_template_id"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("record_id"), res.Get("exchange_coupon_template_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("partner").Chain("cardMember").Chain("userPoints").
 		Chain("exchangeCoupon").Chain("confirm").PostAsync(opts)
@@ -2130,17 +2130,17 @@ func callPostV3BrandPartnerCardMemberUserPointsExchangeCouponConfirm(ctx context
 		return err
 	}
 	var answer struct {
+		State                    string `json:"state"`
 		RecordID                 string `json:"record_id"`
 		ExchangeCouponTemplateID string `json:"exchange_coupon_template_id"`
 		BrandID                  string `json:"brand_id"`
 		CardID                   string `json:"card_id"`
 		OpenID                   string `json:"openid"`
-		UserCardCode             string `json:"user_card_code"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RecordID, answer.ExchangeCouponTemplateID, answer.BrandID)
+	fmt.Println(answer.State, answer.RecordID, answer.ExchangeCouponTemplateID)
 	return nil
 }
 
@@ -2708,7 +2708,7 @@ func callGetV3DiscountCardCardsOutCardCode(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("card_id"), res.Get("card_template_id"), res.Get("out_card_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("card_id"), res.Get("card_template_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("discountCard").Chain("cards").Chain("_out_card_code_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2717,17 +2717,17 @@ func callGetV3DiscountCardCardsOutCardCode(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
 		CardID         string         `json:"card_id"`
 		CardTemplateID string         `json:"card_template_id"`
 		OutCardCode    string         `json:"out_card_code"`
 		MchID          string         `json:"mchid"`
 		TimeRange      map[string]any `json:"time_range"`
-		State          string         `json:"state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CardID, answer.CardTemplateID, answer.OutCardCode)
+	fmt.Println(answer.State, answer.CardID, answer.CardTemplateID)
 	return nil
 }
 
@@ -2792,7 +2792,7 @@ func callGetV3DiscountCardOrdersOutTradeNoOutTradeNo(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("discount_card_id"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("discountCard").Chain("orders").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2801,17 +2801,17 @@ func callGetV3DiscountCardOrdersOutTradeNoOutTradeNo(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		OutOrderNo     string `json:"out_order_no"`
-		DiscountCardID string `json:"discount_card_id"`
 		OutTradeNo     string `json:"out_trade_no"`
-		ServiceID      string `json:"service_id"`
+		TransactionID  string `json:"transaction_id"`
+		State          string `json:"state"`
+		OutOrderNo     string `json:"out_order_no"`
 		OrderID        string `json:"order_id"`
-		OpenID         string `json:"openid"`
+		DiscountCardID string `json:"discount_card_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.DiscountCardID, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -2883,7 +2883,7 @@ func callGetV3DiscountCardOrdersOutOrderNo(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("discount_card_id"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("discountCard").Chain("orders").Chain("_out_order_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2892,17 +2892,17 @@ func callGetV3DiscountCardOrdersOutOrderNo(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
-		OutOrderNo     string `json:"out_order_no"`
-		DiscountCardID string `json:"discount_card_id"`
 		OutTradeNo     string `json:"out_trade_no"`
-		ServiceID      string `json:"service_id"`
+		TransactionID  string `json:"transaction_id"`
+		State          string `json:"state"`
+		OutOrderNo     string `json:"out_order_no"`
 		OrderID        string `json:"order_id"`
-		OpenID         string `json:"openid"`
+		DiscountCardID string `json:"discount_card_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.DiscountCardID, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.State)
 	return nil
 }
 
@@ -3200,7 +3200,7 @@ func callGetV3MarketingBankFavorUsersOpenidCouponsCouponId(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_creator_mchid"), res.Get("stock_id"), res.Get("coupon_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("coupon_id"), res.Get("stock_creator_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("bankFavor").Chain("users").Chain("_openid_").
 		Chain("coupons").Chain("_coupon_id_").GetAsync(opts)
@@ -3210,9 +3210,9 @@ func callGetV3MarketingBankFavorUsersOpenidCouponsCouponId(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		StockCreatorMchID string `json:"stock_creator_mchid"`
 		StockID           string `json:"stock_id"`
 		CouponID          string `json:"coupon_id"`
+		StockCreatorMchID string `json:"stock_creator_mchid"`
 		CouponName        string `json:"coupon_name"`
 		CouponState       string `json:"coupon_state"`
 		ReceiveTime       string `json:"receive_time"`
@@ -3220,7 +3220,7 @@ func callGetV3MarketingBankFavorUsersOpenidCouponsCouponId(ctx context.Context, 
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockCreatorMchID, answer.StockID, answer.CouponID)
+	fmt.Println(answer.StockID, answer.CouponID, answer.StockCreatorMchID)
 	return nil
 }
 
@@ -3244,7 +3244,7 @@ func callPostV3MarketingBankPackagesPackageIdTasks(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("task_id"), res.Get("package_id"), res.Get("filename")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("task_id"), res.Get("package_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("bank").Chain("packages").Chain("_package_id_").
 		Chain("tasks").PostAsync(opts)
@@ -3254,17 +3254,17 @@ func callPostV3MarketingBankPackagesPackageIdTasks(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
+		Status     string `json:"status"`
 		TaskID     string `json:"task_id"`
 		PackageID  string `json:"package_id"`
 		Filename   string `json:"filename"`
 		BankType   string `json:"bank_type"`
 		CreateTime string `json:"create_time"`
-		UpdateTime string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TaskID, answer.PackageID, answer.Filename)
+	fmt.Println(answer.Status, answer.TaskID, answer.PackageID)
 	return nil
 }
 
@@ -3531,7 +3531,7 @@ func callPostV3MarketingBusifavorCouponsSend(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_id"), res.Get("coupon_code"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("stock_id"), res.Get("coupon_code")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("coupons").Chain("send").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3540,14 +3540,14 @@ func callPostV3MarketingBusifavorCouponsSend(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
+		OutRequestNo string `json:"out_request_no"`
 		StockID      string `json:"stock_id"`
 		CouponCode   string `json:"coupon_code"`
-		OutRequestNo string `json:"out_request_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockID, answer.CouponCode, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.StockID, answer.CouponCode)
 	return nil
 }
 
@@ -3686,7 +3686,7 @@ func callPostV3MarketingBusifavorProductCouponsSend(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_id"), res.Get("coupon_code"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("stock_id"), res.Get("coupon_code")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("productCoupons").Chain("send").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3695,14 +3695,14 @@ func callPostV3MarketingBusifavorProductCouponsSend(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
+		OutRequestNo string `json:"out_request_no"`
 		StockID      string `json:"stock_id"`
 		CouponCode   string `json:"coupon_code"`
-		OutRequestNo string `json:"out_request_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockID, answer.CouponCode, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.StockID, answer.CouponCode)
 	return nil
 }
 
@@ -3821,7 +3821,7 @@ func callGetV3MarketingBusifavorStocksStockId(ctx context.Context, client *wecha
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_name"), res.Get("belong_merchant"), res.Get("goods_name")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("stock_name"), res.Get("belong_merchant")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("stocks").Chain("_stock_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3830,17 +3830,17 @@ func callGetV3MarketingBusifavorStocksStockId(ctx context.Context, client *wecha
 		return err
 	}
 	var answer struct {
+		StockID        string         `json:"stock_id"`
 		StockName      string         `json:"stock_name"`
 		BelongMerchant string         `json:"belong_merchant"`
 		GoodsName      string         `json:"goods_name"`
 		StockType      string         `json:"stock_type"`
 		CouponUseRule  map[string]any `json:"coupon_use_rule"`
-		StockSendRule  map[string]any `json:"stock_send_rule"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockName, answer.BelongMerchant, answer.GoodsName)
+	fmt.Println(answer.StockID, answer.StockName, answer.BelongMerchant)
 	return nil
 }
 
@@ -3959,7 +3959,7 @@ func callPostV3MarketingBusifavorStocksStockIdCouponcodes(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_id"), res.Get("total_count"), res.Get("success_count")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("stock_id"), res.Get("total_count")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("stocks").Chain("_stock_id_").
 		Chain("couponcodes").PostAsync(opts)
@@ -3969,17 +3969,17 @@ func callPostV3MarketingBusifavorStocksStockIdCouponcodes(ctx context.Context, c
 		return err
 	}
 	var answer struct {
+		SuccessTime  string   `json:"success_time"`
 		StockID      string   `json:"stock_id"`
 		TotalCount   int64    `json:"total_count"`
 		SuccessCount int64    `json:"success_count"`
-		SuccessTime  string   `json:"success_time"`
 		SuccessCodes []string `json:"success_codes"`
 		FailCount    int64    `json:"fail_count"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockID, answer.TotalCount, answer.SuccessCount)
+	fmt.Println(answer.SuccessTime, answer.StockID, answer.TotalCount)
 	return nil
 }
 
@@ -4113,7 +4113,7 @@ func callPostV3MarketingBusifavorSubsidyPayReceipts(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("subsidy_receipt_id"), res.Get("stock_id"), res.Get("coupon_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("subsidy").Chain("payReceipts").PostAsync(opts)
 	// … other work, while the call runs …
@@ -4122,17 +4122,17 @@ func callPostV3MarketingBusifavorSubsidyPayReceipts(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		SubsidyReceiptID string `json:"subsidy_receipt_id"`
-		StockID          string `json:"stock_id"`
-		CouponCode       string `json:"coupon_code"`
 		TransactionID    string `json:"transaction_id"`
-		PayerMerchant    string `json:"payer_merchant"`
-		PayeeMerchant    string `json:"payee_merchant"`
+		Status           string `json:"status"`
+		Amount           int64  `json:"amount"`
+		SuccessTime      string `json:"success_time"`
+		StockID          string `json:"stock_id"`
+		SubsidyReceiptID string `json:"subsidy_receipt_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubsidyReceiptID, answer.StockID, answer.CouponCode)
+	fmt.Println(answer.TransactionID, answer.Status, answer.Amount)
 	return nil
 }
 
@@ -4182,7 +4182,7 @@ func callGetV3MarketingBusifavorSubsidyPayReceiptsSubsidyReceiptId(ctx context.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("subsidy_receipt_id"), res.Get("stock_id"), res.Get("coupon_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("subsidy").Chain("payReceipts").
 		Chain("_subsidy_receipt_id_").GetAsync(opts)
@@ -4192,17 +4192,17 @@ func callGetV3MarketingBusifavorSubsidyPayReceiptsSubsidyReceiptId(ctx context.C
 		return err
 	}
 	var answer struct {
-		SubsidyReceiptID string `json:"subsidy_receipt_id"`
-		StockID          string `json:"stock_id"`
-		CouponCode       string `json:"coupon_code"`
 		TransactionID    string `json:"transaction_id"`
-		PayerMerchant    string `json:"payer_merchant"`
-		PayeeMerchant    string `json:"payee_merchant"`
+		Status           string `json:"status"`
+		Amount           int64  `json:"amount"`
+		SuccessTime      string `json:"success_time"`
+		StockID          string `json:"stock_id"`
+		SubsidyReceiptID string `json:"subsidy_receipt_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubsidyReceiptID, answer.StockID, answer.CouponCode)
+	fmt.Println(answer.TransactionID, answer.Status, answer.Amount)
 	return nil
 }
 
@@ -4228,7 +4228,7 @@ func callPostV3MarketingBusifavorSubsidyReturnReceipts(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_id"), res.Get("coupon_code"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("refund_id"), res.Get("status")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("subsidy").Chain("returnReceipts").PostAsync(opts)
 	// … other work, while the call runs …
@@ -4237,17 +4237,17 @@ func callPostV3MarketingBusifavorSubsidyReturnReceipts(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
-		StockID       string `json:"stock_id"`
-		CouponCode    string `json:"coupon_code"`
 		TransactionID string `json:"transaction_id"`
 		RefundID      string `json:"refund_id"`
-		PayerMerchant string `json:"payer_merchant"`
-		PayeeMerchant string `json:"payee_merchant"`
+		Status        string `json:"status"`
+		Amount        int64  `json:"amount"`
+		StockID       string `json:"stock_id"`
+		CouponCode    string `json:"coupon_code"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockID, answer.CouponCode, answer.TransactionID)
+	fmt.Println(answer.TransactionID, answer.RefundID, answer.Status)
 	return nil
 }
 
@@ -4263,7 +4263,7 @@ func callGetV3MarketingBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId(ctx 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_id"), res.Get("coupon_code"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("refund_id"), res.Get("status")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("subsidy").Chain("returnReceipts").
 		Chain("_subsidy_return_receipt_id_").GetAsync(opts)
@@ -4273,17 +4273,17 @@ func callGetV3MarketingBusifavorSubsidyReturnReceiptsSubsidyReturnReceiptId(ctx 
 		return err
 	}
 	var answer struct {
-		StockID       string `json:"stock_id"`
-		CouponCode    string `json:"coupon_code"`
 		TransactionID string `json:"transaction_id"`
 		RefundID      string `json:"refund_id"`
-		PayerMerchant string `json:"payer_merchant"`
-		PayeeMerchant string `json:"payee_merchant"`
+		Status        string `json:"status"`
+		Amount        int64  `json:"amount"`
+		StockID       string `json:"stock_id"`
+		CouponCode    string `json:"coupon_code"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockID, answer.CouponCode, answer.TransactionID)
+	fmt.Println(answer.TransactionID, answer.RefundID, answer.Status)
 	return nil
 }
 
@@ -4345,7 +4345,7 @@ func callGetV3MarketingBusifavorUsersOpenidCouponsCouponCodeAppidsAppid(ctx cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_name"), res.Get("belong_merchant"), res.Get("goods_name")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("stock_name"), res.Get("belong_merchant")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("busifavor").Chain("users").Chain("_openid_").
 		Chain("coupons").Chain("_coupon_code_").Chain("appids").Chain("_appid_").GetAsync(opts)
@@ -4355,17 +4355,17 @@ func callGetV3MarketingBusifavorUsersOpenidCouponsCouponCodeAppidsAppid(ctx cont
 		return err
 	}
 	var answer struct {
-		StockName          string         `json:"stock_name"`
-		BelongMerchant     string         `json:"belong_merchant"`
-		GoodsName          string         `json:"goods_name"`
-		StockType          string         `json:"stock_type"`
-		CouponUseRule      map[string]any `json:"coupon_use_rule"`
-		DisplayPatternInfo map[string]any `json:"display_pattern_info"`
+		StockID        string         `json:"stock_id"`
+		StockName      string         `json:"stock_name"`
+		BelongMerchant string         `json:"belong_merchant"`
+		GoodsName      string         `json:"goods_name"`
+		StockType      string         `json:"stock_type"`
+		CouponUseRule  map[string]any `json:"coupon_use_rule"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockName, answer.BelongMerchant, answer.GoodsName)
+	fmt.Println(answer.StockID, answer.StockName, answer.BelongMerchant)
 	return nil
 }
 
@@ -4612,7 +4612,7 @@ func callGetV3MarketingFavorStocksStockId(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_name"), res.Get("available_begin_time"), res.Get("available_end_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("stock_id"), res.Get("stock_name")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -4621,17 +4621,17 @@ func callGetV3MarketingFavorStocksStockId(ctx context.Context, client *wechatpay
 		return err
 	}
 	var answer struct {
+		Status             string         `json:"status"`
+		StockID            string         `json:"stock_id"`
 		StockName          string         `json:"stock_name"`
 		AvailableBeginTime string         `json:"available_begin_time"`
 		AvailableEndTime   string         `json:"available_end_time"`
 		StockUseRule       map[string]any `json:"stock_use_rule"`
-		NoCash             bool           `json:"no_cash"`
-		StockType          string         `json:"stock_type"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockName, answer.AvailableBeginTime, answer.AvailableEndTime)
+	fmt.Println(answer.Status, answer.StockID, answer.StockName)
 	return nil
 }
 
@@ -4652,7 +4652,7 @@ func callGetV3MarketingFavorStocksStockIdItems(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("total_count"), res.Get("offset"), res.Get("limit")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("total_count"), res.Get("offset")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").
 		Chain("items").GetAsync(opts)
@@ -4662,16 +4662,16 @@ func callGetV3MarketingFavorStocksStockIdItems(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
+		StockID    string   `json:"stock_id"`
 		TotalCount int64    `json:"total_count"`
 		Offset     int64    `json:"offset"`
 		Limit      int64    `json:"limit"`
-		StockID    string   `json:"stock_id"`
 		Data       []string `json:"data"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TotalCount, answer.Offset, answer.Limit)
+	fmt.Println(answer.StockID, answer.TotalCount, answer.Offset)
 	return nil
 }
 
@@ -4692,7 +4692,7 @@ func callGetV3MarketingFavorStocksStockIdMerchants(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("total_count"), res.Get("offset"), res.Get("limit")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("total_count"), res.Get("offset")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").
 		Chain("merchants").GetAsync(opts)
@@ -4702,16 +4702,16 @@ func callGetV3MarketingFavorStocksStockIdMerchants(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
+		StockID    string   `json:"stock_id"`
 		TotalCount int64    `json:"total_count"`
 		Offset     int64    `json:"offset"`
 		Limit      int64    `json:"limit"`
-		StockID    string   `json:"stock_id"`
 		Data       []string `json:"data"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TotalCount, answer.Offset, answer.Limit)
+	fmt.Println(answer.StockID, answer.TotalCount, answer.Offset)
 	return nil
 }
 
@@ -4732,7 +4732,7 @@ func callPostV3MarketingFavorStocksStockIdModifyGoodsId(ctx context.Context, cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("pause_time"), res.Get("stock_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("pause_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").
 		Chain("modifyGoodsId").PostAsync(opts)
@@ -4742,13 +4742,13 @@ func callPostV3MarketingFavorStocksStockIdModifyGoodsId(ctx context.Context, cli
 		return err
 	}
 	var answer struct {
-		PauseTime string `json:"pause_time"`
 		StockID   string `json:"stock_id"`
+		PauseTime string `json:"pause_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PauseTime, answer.StockID)
+	fmt.Println(answer.StockID, answer.PauseTime)
 	return nil
 }
 
@@ -4765,7 +4765,7 @@ func callPostV3MarketingFavorStocksStockIdPause(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("pause_time"), res.Get("stock_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("pause_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").
 		Chain("pause").PostAsync(opts)
@@ -4775,13 +4775,13 @@ func callPostV3MarketingFavorStocksStockIdPause(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
-		PauseTime string `json:"pause_time"`
 		StockID   string `json:"stock_id"`
+		PauseTime string `json:"pause_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PauseTime, answer.StockID)
+	fmt.Println(answer.StockID, answer.PauseTime)
 	return nil
 }
 
@@ -4865,7 +4865,7 @@ func callPostV3MarketingFavorStocksStockIdRestart(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("restart_time"), res.Get("stock_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("restart_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").
 		Chain("restart").PostAsync(opts)
@@ -4875,13 +4875,13 @@ func callPostV3MarketingFavorStocksStockIdRestart(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		RestartTime string `json:"restart_time"`
 		StockID     string `json:"stock_id"`
+		RestartTime string `json:"restart_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RestartTime, answer.StockID)
+	fmt.Println(answer.StockID, answer.RestartTime)
 	return nil
 }
 
@@ -4898,7 +4898,7 @@ func callPostV3MarketingFavorStocksStockIdStart(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("start_time"), res.Get("stock_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("stock_id"), res.Get("start_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("stocks").Chain("_stock_id_").
 		Chain("start").PostAsync(opts)
@@ -4908,13 +4908,13 @@ func callPostV3MarketingFavorStocksStockIdStart(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
-		StartTime string `json:"start_time"`
 		StockID   string `json:"stock_id"`
+		StartTime string `json:"start_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StartTime, answer.StockID)
+	fmt.Println(answer.StockID, answer.StartTime)
 	return nil
 }
 
@@ -5083,7 +5083,7 @@ func callGetV3MarketingFavorUsersOpenidCouponsCouponId(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("stock_creator_mchid"), res.Get("stock_id"), res.Get("coupon_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("stock_id"), res.Get("coupon_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("favor").Chain("users").Chain("_openid_").
 		Chain("coupons").Chain("_coupon_id_").GetAsync(opts)
@@ -5093,17 +5093,17 @@ func callGetV3MarketingFavorUsersOpenidCouponsCouponId(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
-		StockCreatorMchID string `json:"stock_creator_mchid"`
+		Status            string `json:"status"`
 		StockID           string `json:"stock_id"`
 		CouponID          string `json:"coupon_id"`
+		StockCreatorMchID string `json:"stock_creator_mchid"`
 		CouponName        string `json:"coupon_name"`
-		Status            string `json:"status"`
 		Description       string `json:"description"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.StockCreatorMchID, answer.StockID, answer.CouponID)
+	fmt.Println(answer.Status, answer.StockID, answer.CouponID)
 	return nil
 }
 
@@ -5632,7 +5632,7 @@ func callPostV3MarketingMembercardActivityActivities(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("activity_id"), res.Get("activity_status"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("activity_id"), res.Get("activity_status")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("membercardActivity").Chain("activities").PostAsync(opts)
 	// … other work, while the call runs …
@@ -5641,17 +5641,17 @@ func callPostV3MarketingMembercardActivityActivities(ctx context.Context, client
 		return err
 	}
 	var answer struct {
+		OutRequestNo   string `json:"out_request_no"`
 		ActivityID     string `json:"activity_id"`
 		ActivityStatus string `json:"activity_status"`
 		CreateTime     string `json:"create_time"`
 		UpdateTime     string `json:"update_time"`
 		CardID         string `json:"card_id"`
-		ActivityName   string `json:"activity_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ActivityID, answer.ActivityStatus, answer.CreateTime)
+	fmt.Println(answer.OutRequestNo, answer.ActivityID, answer.ActivityStatus)
 	return nil
 }
 
@@ -5706,7 +5706,7 @@ func callGetV3MarketingMembercardActivityActivitiesActivityId(ctx context.Contex
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("activity_id"), res.Get("activity_status"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("activity_id"), res.Get("activity_status")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("membercardActivity").Chain("activities").Chain("_activity_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -5715,17 +5715,17 @@ func callGetV3MarketingMembercardActivityActivitiesActivityId(ctx context.Contex
 		return err
 	}
 	var answer struct {
+		OutRequestNo   string `json:"out_request_no"`
 		ActivityID     string `json:"activity_id"`
 		ActivityStatus string `json:"activity_status"`
 		CreateTime     string `json:"create_time"`
 		UpdateTime     string `json:"update_time"`
 		CardID         string `json:"card_id"`
-		ActivityName   string `json:"activity_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ActivityID, answer.ActivityStatus, answer.CreateTime)
+	fmt.Println(answer.OutRequestNo, answer.ActivityID, answer.ActivityStatus)
 	return nil
 }
 
@@ -5908,7 +5908,7 @@ func callPostV3MarketingMembercardOpenCards(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("card_id"), res.Get("brand"), res.Get("logo_url")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("out_request_no"), res.Get("card_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("membercardOpen").Chain("cards").PostAsync(opts)
 	// … other work, while the call runs …
@@ -5917,17 +5917,17 @@ func callPostV3MarketingMembercardOpenCards(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		CardID               string         `json:"card_id"`
-		Brand                map[string]any `json:"brand"`
-		LogoURL              string         `json:"logo_url"`
-		Title                string         `json:"title"`
-		BackgroundPictureURL string         `json:"background_picture_url"`
-		Description          string         `json:"description"`
+		Status       string         `json:"status"`
+		OutRequestNo string         `json:"out_request_no"`
+		CardID       string         `json:"card_id"`
+		Brand        map[string]any `json:"brand"`
+		LogoURL      string         `json:"logo_url"`
+		Title        string         `json:"title"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CardID, answer.Brand, answer.LogoURL)
+	fmt.Println(answer.Status, answer.OutRequestNo, answer.CardID)
 	return nil
 }
 
@@ -5981,7 +5981,7 @@ func callGetV3MarketingMembercardOpenCardsCardId(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("card_id"), res.Get("brand"), res.Get("logo_url")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("out_request_no"), res.Get("card_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("membercardOpen").Chain("cards").Chain("_card_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -5990,17 +5990,17 @@ func callGetV3MarketingMembercardOpenCardsCardId(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		CardID               string         `json:"card_id"`
-		Brand                map[string]any `json:"brand"`
-		LogoURL              string         `json:"logo_url"`
-		Title                string         `json:"title"`
-		BackgroundPictureURL string         `json:"background_picture_url"`
-		Description          string         `json:"description"`
+		Status       string         `json:"status"`
+		OutRequestNo string         `json:"out_request_no"`
+		CardID       string         `json:"card_id"`
+		Brand        map[string]any `json:"brand"`
+		LogoURL      string         `json:"logo_url"`
+		Title        string         `json:"title"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CardID, answer.Brand, answer.LogoURL)
+	fmt.Println(answer.Status, answer.OutRequestNo, answer.CardID)
 	return nil
 }
 
@@ -7438,7 +7438,7 @@ func callPostV3MarketingPartnerProductCouponProductCoupons(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("state"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("product_coupon_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").PostAsync(opts)
 	// … other work, while the call runs …
@@ -7447,8 +7447,8 @@ func callPostV3MarketingPartnerProductCouponProductCoupons(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		ProductCouponID string `json:"product_coupon_id"`
 		State           string `json:"state"`
+		ProductCouponID string `json:"product_coupon_id"`
 		BrandID         string `json:"brand_id"`
 		Scope           string `json:"scope"`
 		Type            string `json:"type"`
@@ -7457,7 +7457,7 @@ func callPostV3MarketingPartnerProductCouponProductCoupons(ctx context.Context, 
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.State, answer.BrandID)
+	fmt.Println(answer.State, answer.ProductCouponID, answer.BrandID)
 	return nil
 }
 
@@ -7500,7 +7500,7 @@ func callPatchV3MarketingPartnerProductCouponProductCouponsProductCouponId(ctx c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("state"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("product_coupon_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").PatchAsync(opts)
@@ -7510,8 +7510,8 @@ func callPatchV3MarketingPartnerProductCouponProductCouponsProductCouponId(ctx c
 		return err
 	}
 	var answer struct {
-		ProductCouponID string `json:"product_coupon_id"`
 		State           string `json:"state"`
+		ProductCouponID string `json:"product_coupon_id"`
 		BrandID         string `json:"brand_id"`
 		Scope           string `json:"scope"`
 		Type            string `json:"type"`
@@ -7520,7 +7520,7 @@ func callPatchV3MarketingPartnerProductCouponProductCouponsProductCouponId(ctx c
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.State, answer.BrandID)
+	fmt.Println(answer.State, answer.ProductCouponID, answer.BrandID)
 	return nil
 }
 
@@ -7537,7 +7537,7 @@ func callGetV3MarketingPartnerProductCouponProductCouponsProductCouponId(ctx con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("state"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("product_coupon_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").GetAsync(opts)
@@ -7547,8 +7547,8 @@ func callGetV3MarketingPartnerProductCouponProductCouponsProductCouponId(ctx con
 		return err
 	}
 	var answer struct {
-		ProductCouponID string `json:"product_coupon_id"`
 		State           string `json:"state"`
+		ProductCouponID string `json:"product_coupon_id"`
 		BrandID         string `json:"brand_id"`
 		Scope           string `json:"scope"`
 		Type            string `json:"type"`
@@ -7557,7 +7557,7 @@ func callGetV3MarketingPartnerProductCouponProductCouponsProductCouponId(ctx con
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.State, answer.BrandID)
+	fmt.Println(answer.State, answer.ProductCouponID, answer.BrandID)
 	return nil
 }
 
@@ -7578,7 +7578,7 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdDeactiv
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("state"), res.Get("brand_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("product_coupon_id"), res.Get("brand_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").Chain("deactivate").PostAsync(opts)
@@ -7588,8 +7588,8 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdDeactiv
 		return err
 	}
 	var answer struct {
-		ProductCouponID string `json:"product_coupon_id"`
 		State           string `json:"state"`
+		ProductCouponID string `json:"product_coupon_id"`
 		BrandID         string `json:"brand_id"`
 		Scope           string `json:"scope"`
 		Type            string `json:"type"`
@@ -7598,7 +7598,7 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdDeactiv
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.State, answer.BrandID)
+	fmt.Println(answer.State, answer.ProductCouponID, answer.BrandID)
 	return nil
 }
 
@@ -8011,7 +8011,7 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocks(
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("stock_id"), res.Get("coupon_code_mode")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("stock_id"), res.Get("product_coupon_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").Chain("stocks").PostAsync(opts)
@@ -8021,17 +8021,17 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocks(
 		return err
 	}
 	var answer struct {
-		ProductCouponID      string         `json:"product_coupon_id"`
+		State                string         `json:"state"`
 		StockID              string         `json:"stock_id"`
+		ProductCouponID      string         `json:"product_coupon_id"`
 		CouponCodeMode       string         `json:"coupon_code_mode"`
 		StockSendRule        map[string]any `json:"stock_send_rule"`
 		UsageRuleDisplayInfo map[string]any `json:"usage_rule_display_info"`
-		CouponDisplayInfo    map[string]any `json:"coupon_display_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.StockID, answer.CouponCodeMode)
+	fmt.Println(answer.State, answer.StockID, answer.ProductCouponID)
 	return nil
 }
 
@@ -8124,7 +8124,7 @@ func callPatchV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocks
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("stock_id"), res.Get("coupon_code_mode")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("stock_id"), res.Get("product_coupon_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").Chain("stocks").Chain("_stock_id_").PatchAsync(opts)
@@ -8134,17 +8134,17 @@ func callPatchV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocks
 		return err
 	}
 	var answer struct {
-		ProductCouponID      string         `json:"product_coupon_id"`
+		State                string         `json:"state"`
 		StockID              string         `json:"stock_id"`
+		ProductCouponID      string         `json:"product_coupon_id"`
 		CouponCodeMode       string         `json:"coupon_code_mode"`
 		StockSendRule        map[string]any `json:"stock_send_rule"`
 		UsageRuleDisplayInfo map[string]any `json:"usage_rule_display_info"`
-		CouponDisplayInfo    map[string]any `json:"coupon_display_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.StockID, answer.CouponCodeMode)
+	fmt.Println(answer.State, answer.StockID, answer.ProductCouponID)
 	return nil
 }
 
@@ -8162,7 +8162,7 @@ func callGetV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocksSt
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("stock_id"), res.Get("coupon_code_mode")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("stock_id"), res.Get("product_coupon_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").Chain("stocks").Chain("_stock_id_").GetAsync(opts)
@@ -8172,17 +8172,17 @@ func callGetV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocksSt
 		return err
 	}
 	var answer struct {
-		ProductCouponID      string         `json:"product_coupon_id"`
+		State                string         `json:"state"`
 		StockID              string         `json:"stock_id"`
+		ProductCouponID      string         `json:"product_coupon_id"`
 		CouponCodeMode       string         `json:"coupon_code_mode"`
 		StockSendRule        map[string]any `json:"stock_send_rule"`
 		UsageRuleDisplayInfo map[string]any `json:"usage_rule_display_info"`
-		CouponDisplayInfo    map[string]any `json:"coupon_display_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.StockID, answer.CouponCodeMode)
+	fmt.Println(answer.State, answer.StockID, answer.ProductCouponID)
 	return nil
 }
 
@@ -8283,7 +8283,7 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocksS
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("stock_id"), res.Get("coupon_code_mode")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("stock_id"), res.Get("product_coupon_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").Chain("stocks").Chain("_stock_id_").Chain("deactivate").PostAsync(opts)
@@ -8293,17 +8293,17 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocksS
 		return err
 	}
 	var answer struct {
-		ProductCouponID      string         `json:"product_coupon_id"`
+		State                string         `json:"state"`
 		StockID              string         `json:"stock_id"`
+		ProductCouponID      string         `json:"product_coupon_id"`
 		CouponCodeMode       string         `json:"coupon_code_mode"`
 		StockSendRule        map[string]any `json:"stock_send_rule"`
 		UsageRuleDisplayInfo map[string]any `json:"usage_rule_display_info"`
-		CouponDisplayInfo    map[string]any `json:"coupon_display_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.StockID, answer.CouponCodeMode)
+	fmt.Println(answer.State, answer.StockID, answer.ProductCouponID)
 	return nil
 }
 
@@ -8369,7 +8369,7 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocksS
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("product_coupon_id"), res.Get("stock_id"), res.Get("coupon_code_mode")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("stock_id"), res.Get("product_coupon_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partner").Chain("productCoupon").Chain("productCoupons").
 		Chain("_product_coupon_id_").Chain("stocks").Chain("_stock_id_").Chain("updateBudget").PostAsync(opts)
@@ -8379,17 +8379,17 @@ func callPostV3MarketingPartnerProductCouponProductCouponsProductCouponIdStocksS
 		return err
 	}
 	var answer struct {
-		ProductCouponID      string         `json:"product_coupon_id"`
+		State                string         `json:"state"`
 		StockID              string         `json:"stock_id"`
+		ProductCouponID      string         `json:"product_coupon_id"`
 		CouponCodeMode       string         `json:"coupon_code_mode"`
 		StockSendRule        map[string]any `json:"stock_send_rule"`
 		UsageRuleDisplayInfo map[string]any `json:"usage_rule_display_info"`
-		CouponDisplayInfo    map[string]any `json:"coupon_display_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ProductCouponID, answer.StockID, answer.CouponCodeMode)
+	fmt.Println(answer.State, answer.StockID, answer.ProductCouponID)
 	return nil
 }
 
@@ -8984,7 +8984,7 @@ func callPostV3MarketingPartnershipsBuild(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("partner"), res.Get("authorized_data"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("partner"), res.Get("authorized_data")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("partnerships").Chain("build").PostAsync(opts)
 	// … other work, while the call runs …
@@ -8993,9 +8993,9 @@ func callPostV3MarketingPartnershipsBuild(ctx context.Context, client *wechatpay
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
 		Partner        map[string]any `json:"partner"`
 		AuthorizedData map[string]any `json:"authorized_data"`
-		State          string         `json:"state"`
 		BuildTime      string         `json:"build_time"`
 		CreateTime     string         `json:"create_time"`
 		UpdateTime     string         `json:"update_time"`
@@ -9003,7 +9003,7 @@ func callPostV3MarketingPartnershipsBuild(ctx context.Context, client *wechatpay
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Partner, answer.AuthorizedData, answer.State)
+	fmt.Println(answer.State, answer.Partner, answer.AuthorizedData)
 	return nil
 }
 
@@ -9406,7 +9406,7 @@ func callPostV3MarketingShoppingReceiptCustomentrances(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("custom_entrance_type"), res.Get("subtitle"), res.Get("custom_entrance_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("custom_entrance_type"), res.Get("subtitle")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("shoppingReceipt").Chain("customentrances").PostAsync(opts)
 	// … other work, while the call runs …
@@ -9415,17 +9415,17 @@ func callPostV3MarketingShoppingReceiptCustomentrances(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
+		OutRequestNo        string `json:"out_request_no"`
 		CustomEntranceType  string `json:"custom_entrance_type"`
 		Subtitle            string `json:"subtitle"`
 		CustomEntranceState string `json:"custom_entrance_state"`
 		StartTime           string `json:"start_time"`
 		EndTime             string `json:"end_time"`
-		BrandID             string `json:"brand_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CustomEntranceType, answer.Subtitle, answer.CustomEntranceState)
+	fmt.Println(answer.OutRequestNo, answer.CustomEntranceType, answer.Subtitle)
 	return nil
 }
 
@@ -9441,7 +9441,7 @@ func callGetV3MarketingShoppingReceiptCustomentrancesBrandId(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("custom_entrance_type"), res.Get("subtitle"), res.Get("custom_entrance_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("custom_entrance_type"), res.Get("subtitle")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("shoppingReceipt").Chain("customentrances").Chain("_brand_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -9450,17 +9450,17 @@ func callGetV3MarketingShoppingReceiptCustomentrancesBrandId(ctx context.Context
 		return err
 	}
 	var answer struct {
+		OutRequestNo        string `json:"out_request_no"`
 		CustomEntranceType  string `json:"custom_entrance_type"`
 		Subtitle            string `json:"subtitle"`
 		CustomEntranceState string `json:"custom_entrance_state"`
 		StartTime           string `json:"start_time"`
 		EndTime             string `json:"end_time"`
-		BrandID             string `json:"brand_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CustomEntranceType, answer.Subtitle, answer.CustomEntranceState)
+	fmt.Println(answer.OutRequestNo, answer.CustomEntranceType, answer.Subtitle)
 	return nil
 }
 
@@ -9489,7 +9489,7 @@ func callPatchV3MarketingShoppingReceiptCustomentrancesBrandId(ctx context.Conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("custom_entrance_type"), res.Get("subtitle"), res.Get("custom_entrance_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("custom_entrance_type"), res.Get("subtitle")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("shoppingReceipt").Chain("customentrances").Chain("_brand_id_").PatchAsync(opts)
 	// … other work, while the call runs …
@@ -9498,17 +9498,17 @@ func callPatchV3MarketingShoppingReceiptCustomentrancesBrandId(ctx context.Conte
 		return err
 	}
 	var answer struct {
+		OutRequestNo        string `json:"out_request_no"`
 		CustomEntranceType  string `json:"custom_entrance_type"`
 		Subtitle            string `json:"subtitle"`
 		CustomEntranceState string `json:"custom_entrance_state"`
 		StartTime           string `json:"start_time"`
 		EndTime             string `json:"end_time"`
-		BrandID             string `json:"brand_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.CustomEntranceType, answer.Subtitle, answer.CustomEntranceState)
+	fmt.Println(answer.OutRequestNo, answer.CustomEntranceType, answer.Subtitle)
 	return nil
 }
 
@@ -9679,7 +9679,7 @@ func callPostV3MarketingWeeklyDiscountActivitiesActivityIdApply(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("activity_id"), res.Get("success_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("activity_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("marketing").Chain("weeklyDiscount").Chain("activities").Chain("_activity_id_").
 		Chain("apply").PostAsync(opts)
@@ -9689,13 +9689,13 @@ func callPostV3MarketingWeeklyDiscountActivitiesActivityIdApply(ctx context.Cont
 		return err
 	}
 	var answer struct {
-		ActivityID  int64  `json:"activity_id"`
 		SuccessTime string `json:"success_time"`
+		ActivityID  int64  `json:"activity_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ActivityID, answer.SuccessTime)
+	fmt.Println(answer.SuccessTime, answer.ActivityID)
 	return nil
 }
 

@@ -1120,7 +1120,7 @@ func callGetV3Applyment4subApplymentApplymentIdApplymentId(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_state"), res.Get("business_code"), res.Get("applyment_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("applyment_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("applyment4sub").Chain("applyment").Chain("applyment_id").Chain("_applyment_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1129,17 +1129,17 @@ func callGetV3Applyment4subApplymentApplymentIdApplymentId(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		ApplymentState    string  `json:"applyment_state"`
-		BusinessCode      string  `json:"business_code"`
 		ApplymentID       float64 `json:"applyment_id"`
 		SubMchID          string  `json:"sub_mchid"`
+		ApplymentState    string  `json:"applyment_state"`
+		BusinessCode      string  `json:"business_code"`
 		SignURL           string  `json:"sign_url"`
 		ApplymentStateMsg string  `json:"applyment_state_msg"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentState, answer.BusinessCode, answer.ApplymentID)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.ApplymentState)
 	return nil
 }
 
@@ -1155,7 +1155,7 @@ func callGetV3Applyment4subApplymentBusinessCodeBusinessCode(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_state"), res.Get("business_code"), res.Get("applyment_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("applyment_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("applyment4sub").Chain("applyment").Chain("business_code").Chain("_business_code_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1164,17 +1164,17 @@ func callGetV3Applyment4subApplymentBusinessCodeBusinessCode(ctx context.Context
 		return err
 	}
 	var answer struct {
-		ApplymentState    string  `json:"applyment_state"`
-		BusinessCode      string  `json:"business_code"`
 		ApplymentID       float64 `json:"applyment_id"`
 		SubMchID          string  `json:"sub_mchid"`
+		ApplymentState    string  `json:"applyment_state"`
+		BusinessCode      string  `json:"business_code"`
 		SignURL           string  `json:"sign_url"`
 		ApplymentStateMsg string  `json:"applyment_state_msg"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentState, answer.BusinessCode, answer.ApplymentID)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.ApplymentState)
 	return nil
 }
 
@@ -1508,7 +1508,7 @@ func callPostV3EcommerceApplymentsEmpty(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("applyments").Chain("_empty_").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1517,13 +1517,13 @@ func callPostV3EcommerceApplymentsEmpty(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		ApplymentID  int64  `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  int64  `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID)
 	return nil
 }
 
@@ -1539,7 +1539,7 @@ func callGetV3EcommerceApplymentsOutRequestNoOutRequestNo(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_state"), res.Get("applyment_state_desc"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("applyments").Chain("outRequestNo").Chain("_out_request_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1548,17 +1548,17 @@ func callGetV3EcommerceApplymentsOutRequestNoOutRequestNo(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		ApplymentState     string  `json:"applyment_state"`
-		ApplymentStateDesc string  `json:"applyment_state_desc"`
 		OutRequestNo       string  `json:"out_request_no"`
 		ApplymentID        float64 `json:"applyment_id"`
-		SignURL            string  `json:"sign_url"`
 		SubMchID           string  `json:"sub_mchid"`
+		ApplymentState     string  `json:"applyment_state"`
+		ApplymentStateDesc string  `json:"applyment_state_desc"`
+		SignURL            string  `json:"sign_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentState, answer.ApplymentStateDesc, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID, answer.SubMchID)
 	return nil
 }
 
@@ -1574,7 +1574,7 @@ func callPostV3EcommerceApplymentsOutRequestNoOutRequestNoRevoke(ctx context.Con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("applyments").Chain("outRequestNo").Chain("_out_request_no_").
 		Chain("revoke").PostAsync(opts)
@@ -1584,13 +1584,13 @@ func callPostV3EcommerceApplymentsOutRequestNoOutRequestNoRevoke(ctx context.Con
 		return err
 	}
 	var answer struct {
-		ApplymentID  int64  `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  int64  `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID)
 	return nil
 }
 
@@ -1709,7 +1709,7 @@ func callPostV3EcommerceApplymentsSubmitAccountHostingApplyment(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("applyments").Chain("submitAccountHostingApplyment").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1718,13 +1718,13 @@ func callPostV3EcommerceApplymentsSubmitAccountHostingApplyment(ctx context.Cont
 		return err
 	}
 	var answer struct {
-		ApplymentID  int64  `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  int64  `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID)
 	return nil
 }
 
@@ -1778,7 +1778,7 @@ func callGetV3EcommerceApplymentsApplymentId(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_state"), res.Get("applyment_state_desc"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("applyments").Chain("_applyment_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1787,17 +1787,17 @@ func callGetV3EcommerceApplymentsApplymentId(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		ApplymentState     string  `json:"applyment_state"`
-		ApplymentStateDesc string  `json:"applyment_state_desc"`
 		OutRequestNo       string  `json:"out_request_no"`
 		ApplymentID        float64 `json:"applyment_id"`
-		SignURL            string  `json:"sign_url"`
 		SubMchID           string  `json:"sub_mchid"`
+		ApplymentState     string  `json:"applyment_state"`
+		ApplymentStateDesc string  `json:"applyment_state_desc"`
+		SignURL            string  `json:"sign_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentState, answer.ApplymentStateDesc, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID, answer.SubMchID)
 	return nil
 }
 
@@ -1813,7 +1813,7 @@ func callPostV3EcommerceApplymentsApplymentIdRevoke(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("applyment_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_request_no"), res.Get("applyment_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("applyments").Chain("_applyment_id_").Chain("revoke").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1822,13 +1822,13 @@ func callPostV3EcommerceApplymentsApplymentIdRevoke(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		ApplymentID  int64  `json:"applyment_id"`
 		OutRequestNo string `json:"out_request_no"`
+		ApplymentID  int64  `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplymentID, answer.OutRequestNo)
+	fmt.Println(answer.OutRequestNo, answer.ApplymentID)
 	return nil
 }
 
@@ -2151,7 +2151,7 @@ func callPostV3GlobalMerchantH5PermissionApplications(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("domains"), res.Get("transaction_limit_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("domains")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("merchant").Chain("h5").Chain("permission").
 		Chain("applications").PostAsync(opts)
@@ -2161,17 +2161,17 @@ func callPostV3GlobalMerchantH5PermissionApplications(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
+		ApplymentID          int64    `json:"applyment_id"`
 		SubMchID             string   `json:"sub_mchid"`
 		Domains              []string `json:"domains"`
 		TransactionLimitType string   `json:"transaction_limit_type"`
 		WebsiteState         string   `json:"website_state"`
 		WebsiteURL           string   `json:"website_url"`
-		ApplymentID          int64    `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.Domains, answer.TransactionLimitType)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.Domains)
 	return nil
 }
 
@@ -2188,7 +2188,7 @@ func callGetV3GlobalMerchantH5PermissionApplicationsApplymentId(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("domains"), res.Get("transaction_limit_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("domains")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("merchant").Chain("h5").Chain("permission").
 		Chain("applications").Chain("_applyment_id_").GetAsync(opts)
@@ -2198,17 +2198,17 @@ func callGetV3GlobalMerchantH5PermissionApplicationsApplymentId(ctx context.Cont
 		return err
 	}
 	var answer struct {
+		ApplymentID          int64    `json:"applyment_id"`
 		SubMchID             string   `json:"sub_mchid"`
 		Domains              []string `json:"domains"`
 		TransactionLimitType string   `json:"transaction_limit_type"`
 		WebsiteState         string   `json:"website_state"`
 		WebsiteURL           string   `json:"website_url"`
-		ApplymentID          int64    `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.Domains, answer.TransactionLimitType)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.Domains)
 	return nil
 }
 
@@ -2234,7 +2234,7 @@ func callPatchV3GlobalMerchantH5PermissionApplicationsApplymentId(ctx context.Co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("domains"), res.Get("transaction_limit_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("domains")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("merchant").Chain("h5").Chain("permission").
 		Chain("applications").Chain("_applyment_id_").PatchAsync(opts)
@@ -2244,17 +2244,17 @@ func callPatchV3GlobalMerchantH5PermissionApplicationsApplymentId(ctx context.Co
 		return err
 	}
 	var answer struct {
+		ApplymentID          int64    `json:"applyment_id"`
 		SubMchID             string   `json:"sub_mchid"`
 		Domains              []string `json:"domains"`
 		TransactionLimitType string   `json:"transaction_limit_type"`
 		WebsiteState         string   `json:"website_state"`
 		WebsiteURL           string   `json:"website_url"`
-		ApplymentID          int64    `json:"applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.Domains, answer.TransactionLimitType)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.Domains)
 	return nil
 }
 
@@ -2280,7 +2280,7 @@ func callPostV3GlobalMerchantH5PermissionDomainApplications(ctx context.Context,
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("website_state"), res.Get("domains")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("website_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("merchant").Chain("h5").Chain("permission").
 		Chain("domain").Chain("applications").PostAsync(opts)
@@ -2290,17 +2290,17 @@ func callPostV3GlobalMerchantH5PermissionDomainApplications(ctx context.Context,
 		return err
 	}
 	var answer struct {
+		ApplymentID    int64    `json:"applyment_id"`
 		SubMchID       string   `json:"sub_mchid"`
 		WebsiteState   string   `json:"website_state"`
 		Domains        []string `json:"domains"`
 		WebisteURL     string   `json:"webiste_url"`
-		ApplymentID    int64    `json:"applyment_id"`
 		OutApplymentID string   `json:"out_applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.WebsiteState, answer.Domains)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.WebsiteState)
 	return nil
 }
 
@@ -2317,7 +2317,7 @@ func callGetV3GlobalMerchantH5PermissionDomainApplicationsApplymentId(ctx contex
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("website_state"), res.Get("domains")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("website_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("merchant").Chain("h5").Chain("permission").
 		Chain("domain").Chain("applications").Chain("_applyment_id_").GetAsync(opts)
@@ -2327,17 +2327,17 @@ func callGetV3GlobalMerchantH5PermissionDomainApplicationsApplymentId(ctx contex
 		return err
 	}
 	var answer struct {
+		ApplymentID    int64    `json:"applyment_id"`
 		SubMchID       string   `json:"sub_mchid"`
 		WebsiteState   string   `json:"website_state"`
 		Domains        []string `json:"domains"`
 		WebisteURL     string   `json:"webiste_url"`
-		ApplymentID    int64    `json:"applyment_id"`
 		OutApplymentID string   `json:"out_applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.WebsiteState, answer.Domains)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.WebsiteState)
 	return nil
 }
 
@@ -2361,7 +2361,7 @@ func callPatchV3GlobalMerchantH5PermissionDomainApplicationsApplymentId(ctx cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("website_state"), res.Get("domains")) // gjson paths into the verified answer
+	fmt.Println(res.Get("applyment_id"), res.Get("sub_mchid"), res.Get("website_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("merchant").Chain("h5").Chain("permission").
 		Chain("domain").Chain("applications").Chain("_applyment_id_").PatchAsync(opts)
@@ -2371,17 +2371,17 @@ func callPatchV3GlobalMerchantH5PermissionDomainApplicationsApplymentId(ctx cont
 		return err
 	}
 	var answer struct {
+		ApplymentID    int64    `json:"applyment_id"`
 		SubMchID       string   `json:"sub_mchid"`
 		WebsiteState   string   `json:"website_state"`
 		Domains        []string `json:"domains"`
 		WebisteURL     string   `json:"webiste_url"`
-		ApplymentID    int64    `json:"applyment_id"`
 		OutApplymentID string   `json:"out_applyment_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.WebsiteState, answer.Domains)
+	fmt.Println(answer.ApplymentID, answer.SubMchID, answer.WebsiteState)
 	return nil
 }
 
@@ -2699,7 +2699,7 @@ func callGetV3MchalterapplyMchcontactalterapplymentMerchantMerchantCodeOutReques
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("apply_id"), res.Get("out_request_no"), res.Get("merchant_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("apply_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("mchcontactalterapplyment").Chain("merchant").Chain("_merchant_code_").
 		Chain("outRequestNo").Chain("_out_request_no_").GetAsync(opts)
@@ -2709,17 +2709,17 @@ func callGetV3MchalterapplyMchcontactalterapplymentMerchantMerchantCodeOutReques
 		return err
 	}
 	var answer struct {
-		ApplyID           string           `json:"apply_id"`
-		OutRequestNo      string           `json:"out_request_no"`
-		MerchantCode      string           `json:"merchant_code"`
 		State             string           `json:"state"`
+		OutRequestNo      string           `json:"out_request_no"`
+		ApplyID           string           `json:"apply_id"`
+		MerchantCode      string           `json:"merchant_code"`
 		AuditRejectReason string           `json:"audit_reject_reason"`
 		AuditRejectDetail []map[string]any `json:"audit_reject_detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplyID, answer.OutRequestNo, answer.MerchantCode)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.ApplyID)
 	return nil
 }
 
@@ -2735,7 +2735,7 @@ func callGetV3MchalterapplyMchcontactalterapplymentApplyId(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("apply_id"), res.Get("out_request_no"), res.Get("merchant_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("apply_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("mchcontactalterapplyment").Chain("_apply_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2744,17 +2744,17 @@ func callGetV3MchalterapplyMchcontactalterapplymentApplyId(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		ApplyID           string           `json:"apply_id"`
-		OutRequestNo      string           `json:"out_request_no"`
-		MerchantCode      string           `json:"merchant_code"`
 		State             string           `json:"state"`
+		OutRequestNo      string           `json:"out_request_no"`
+		ApplyID           string           `json:"apply_id"`
+		MerchantCode      string           `json:"merchant_code"`
 		AuditRejectReason string           `json:"audit_reject_reason"`
 		AuditRejectDetail []map[string]any `json:"audit_reject_detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplyID, answer.OutRequestNo, answer.MerchantCode)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.ApplyID)
 	return nil
 }
 
@@ -2770,7 +2770,7 @@ func callPostV3MchalterapplyMchcontactalterapplymentApplyIdRevoke(ctx context.Co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("apply_id"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("apply_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("mchcontactalterapplyment").Chain("_apply_id_").Chain("revoke").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2779,13 +2779,13 @@ func callPostV3MchalterapplyMchcontactalterapplymentApplyIdRevoke(ctx context.Co
 		return err
 	}
 	var answer struct {
-		ApplyID string `json:"apply_id"`
 		State   string `json:"state"`
+		ApplyID string `json:"apply_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplyID, answer.State)
+	fmt.Println(answer.State, answer.ApplyID)
 	return nil
 }
 
@@ -2908,7 +2908,7 @@ func callGetV3MchalterapplyMchsubjectalterapplymentMerchantMerchantCodeOutReques
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("merchant_code"), res.Get("apply_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("merchant_code")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("mchsubjectalterapplyment").Chain("merchant").Chain("_merchant_code_").
 		Chain("outRequestNo").Chain("_out_request_no_").GetAsync(opts)
@@ -2918,17 +2918,17 @@ func callGetV3MchalterapplyMchsubjectalterapplymentMerchantMerchantCodeOutReques
 		return err
 	}
 	var answer struct {
+		State             string           `json:"state"`
+		OutRequestNo      string           `json:"out_request_no"`
 		MerchantCode      string           `json:"merchant_code"`
 		ApplyID           string           `json:"apply_id"`
-		OutRequestNo      string           `json:"out_request_no"`
-		State             string           `json:"state"`
 		AuditRejectReason string           `json:"audit_reject_reason"`
 		AuditRejectDetail []map[string]any `json:"audit_reject_detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MerchantCode, answer.ApplyID, answer.OutRequestNo)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.MerchantCode)
 	return nil
 }
 
@@ -2944,7 +2944,7 @@ func callGetV3MchalterapplyMchsubjectalterapplymentApplyId(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("merchant_code"), res.Get("apply_id"), res.Get("out_request_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("merchant_code")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("mchsubjectalterapplyment").Chain("_apply_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2953,17 +2953,17 @@ func callGetV3MchalterapplyMchsubjectalterapplymentApplyId(ctx context.Context, 
 		return err
 	}
 	var answer struct {
+		State             string           `json:"state"`
+		OutRequestNo      string           `json:"out_request_no"`
 		MerchantCode      string           `json:"merchant_code"`
 		ApplyID           string           `json:"apply_id"`
-		OutRequestNo      string           `json:"out_request_no"`
-		State             string           `json:"state"`
 		AuditRejectReason string           `json:"audit_reject_reason"`
 		AuditRejectDetail []map[string]any `json:"audit_reject_detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MerchantCode, answer.ApplyID, answer.OutRequestNo)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.MerchantCode)
 	return nil
 }
 
@@ -3044,7 +3044,7 @@ func callGetV3MchalterapplyMerchantnamealterapplymentMerchantSubMchidOutRequestN
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("apply_id"), res.Get("out_request_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("merchantnamealterapplyment").Chain("merchant").Chain("_sub_mchid_").
 		Chain("outRequestNo").Chain("_out_request_no_").GetAsync(opts)
@@ -3054,16 +3054,16 @@ func callGetV3MchalterapplyMerchantnamealterapplymentMerchantSubMchidOutRequestN
 		return err
 	}
 	var answer struct {
-		ApplyID           string `json:"apply_id"`
+		State             string `json:"state"`
 		OutRequestNo      string `json:"out_request_no"`
 		SubMchID          string `json:"sub_mchid"`
-		State             string `json:"state"`
+		ApplyID           string `json:"apply_id"`
 		AuditRejectReason string `json:"audit_reject_reason"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplyID, answer.OutRequestNo, answer.SubMchID)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.SubMchID)
 	return nil
 }
 
@@ -3079,7 +3079,7 @@ func callGetV3MchalterapplyMerchantnamealterapplymentApplyId(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("apply_id"), res.Get("out_request_no"), res.Get("merchant_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_request_no"), res.Get("apply_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("merchantnamealterapplyment").Chain("_apply_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3088,16 +3088,16 @@ func callGetV3MchalterapplyMerchantnamealterapplymentApplyId(ctx context.Context
 		return err
 	}
 	var answer struct {
-		ApplyID           string `json:"apply_id"`
-		OutRequestNo      string `json:"out_request_no"`
-		MerchantCode      string `json:"merchant_code"`
 		State             string `json:"state"`
+		OutRequestNo      string `json:"out_request_no"`
+		ApplyID           string `json:"apply_id"`
+		MerchantCode      string `json:"merchant_code"`
 		AuditRejectReason string `json:"audit_reject_reason"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplyID, answer.OutRequestNo, answer.MerchantCode)
+	fmt.Println(answer.State, answer.OutRequestNo, answer.ApplyID)
 	return nil
 }
 
@@ -3113,7 +3113,7 @@ func callPostV3MchalterapplyMerchantnamealterapplymentApplyIdRevoke(ctx context.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("apply_id"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("apply_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchalterapply").Chain("merchantnamealterapplyment").Chain("_apply_id_").Chain("revoke").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3122,13 +3122,13 @@ func callPostV3MchalterapplyMerchantnamealterapplymentApplyIdRevoke(ctx context.
 		return err
 	}
 	var answer struct {
-		ApplyID string `json:"apply_id"`
 		State   string `json:"state"`
+		ApplyID string `json:"apply_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplyID, answer.State)
+	fmt.Println(answer.State, answer.ApplyID)
 	return nil
 }
 
@@ -3149,7 +3149,7 @@ func callPostV3MerchantSettlementMerchantSettleRuleApplications(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("application_id"), res.Get("application_process_info"), res.Get("application_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("application_id"), res.Get("application_process_info")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchantSettlement").Chain("merchantSettleRuleApplications").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3158,17 +3158,17 @@ func callPostV3MerchantSettlementMerchantSettleRuleApplications(ctx context.Cont
 		return err
 	}
 	var answer struct {
+		SubMchID               string `json:"sub_mchid"`
 		ApplicationID          string `json:"application_id"`
 		ApplicationProcessInfo string `json:"application_process_info"`
 		ApplicationState       string `json:"application_state"`
 		UpdateTime             string `json:"update_time"`
 		AcquiringBankID        string `json:"acquiring_bank_id"`
-		ChannelID              string `json:"channel_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplicationID, answer.ApplicationProcessInfo, answer.ApplicationState)
+	fmt.Println(answer.SubMchID, answer.ApplicationID, answer.ApplicationProcessInfo)
 	return nil
 }
 
@@ -3184,7 +3184,7 @@ func callGetV3MerchantSettlementMerchantSettleRuleApplicationsApplicationId(ctx 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("application_id"), res.Get("application_process_info"), res.Get("application_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("application_id"), res.Get("application_process_info")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchantSettlement").Chain("merchantSettleRuleApplications").Chain("_application_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3193,17 +3193,17 @@ func callGetV3MerchantSettlementMerchantSettleRuleApplicationsApplicationId(ctx 
 		return err
 	}
 	var answer struct {
+		SubMchID               string `json:"sub_mchid"`
 		ApplicationID          string `json:"application_id"`
 		ApplicationProcessInfo string `json:"application_process_info"`
 		ApplicationState       string `json:"application_state"`
 		UpdateTime             string `json:"update_time"`
 		AcquiringBankID        string `json:"acquiring_bank_id"`
-		ChannelID              string `json:"channel_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplicationID, answer.ApplicationProcessInfo, answer.ApplicationState)
+	fmt.Println(answer.SubMchID, answer.ApplicationID, answer.ApplicationProcessInfo)
 	return nil
 }
 
@@ -3462,7 +3462,7 @@ func callGetV3RateActivityApplicationsIdApplicationId(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("application_state"), res.Get("sub_mchid"), res.Get("reject_parameter")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("application_state"), res.Get("reject_parameter")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("rateActivity").Chain("applications").Chain("id").Chain("_application_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3471,8 +3471,8 @@ func callGetV3RateActivityApplicationsIdApplicationId(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		ApplicationState string `json:"application_state"`
 		SubMchID         string `json:"sub_mchid"`
+		ApplicationState string `json:"application_state"`
 		RejectParameter  string `json:"reject_parameter"`
 		RejectReason     string `json:"reject_reason"`
 		PassTime         string `json:"pass_time"`
@@ -3480,7 +3480,7 @@ func callGetV3RateActivityApplicationsIdApplicationId(ctx context.Context, clien
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ApplicationState, answer.SubMchID, answer.RejectParameter)
+	fmt.Println(answer.SubMchID, answer.ApplicationState, answer.RejectParameter)
 	return nil
 }
 

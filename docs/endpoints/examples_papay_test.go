@@ -250,7 +250,7 @@ func callPostV2PapayPartnerDeletecontract(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("sub_mch_id"), res.Get("contract_id"), res.Get("plan_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("contract_id"), res.Get("sub_mch_id"), res.Get("plan_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("papay").Chain("partner").Chain("deletecontract").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -259,7 +259,7 @@ func callPostV2PapayPartnerDeletecontract(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["sub_mch_id"], fields["contract_id"], fields["plan_id"])
+	fmt.Println(fields["contract_id"], fields["sub_mch_id"], fields["plan_id"])
 	return nil
 }
 
@@ -530,7 +530,7 @@ func callPostV2PayContractorder(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("contract_result_code"), res.Get("prepay_id"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("code_url"), res.Get("prepay_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("contractorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -539,7 +539,7 @@ func callPostV2PayContractorder(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["contract_result_code"], fields["prepay_id"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["code_url"], fields["prepay_id"])
 	return nil
 }
 
@@ -560,7 +560,7 @@ func callPostV2PayPaporderquery(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("trade_type"), res.Get("trade_state")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("paporderquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -569,7 +569,7 @@ func callPostV2PayPaporderquery(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["trade_type"], fields["trade_state"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -632,7 +632,7 @@ func callPostV2PayPartnerPaporderquery(ctx context.Context, client *wechatpay.Cl
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("trade_type"), res.Get("trade_state")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("partner").Chain("paporderquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -641,7 +641,7 @@ func callPostV2PayPartnerPaporderquery(ctx context.Context, client *wechatpay.Cl
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["trade_type"], fields["trade_state"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -911,7 +911,7 @@ func callPostV3CreditRepaymentPartnerDeductOrders(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_trade_no"), res.Get("out_record_id"), res.Get("openid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("contract_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("creditRepayment").Chain("partner").Chain("deductOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -920,17 +920,17 @@ func callPostV3CreditRepaymentPartnerDeductOrders(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		OutTradeNo   string `json:"out_trade_no"`
-		OutRecordID  string `json:"out_record_id"`
-		OpenID       string `json:"openid"`
-		ContractID   string `json:"contract_id"`
-		OrderState   string `json:"order_state"`
-		DeductAmount string `json:"deduct_amount"`
+		OutTradeNo    string `json:"out_trade_no"`
+		TransactionID string `json:"transaction_id"`
+		ContractID    string `json:"contract_id"`
+		OutRecordID   string `json:"out_record_id"`
+		OpenID        string `json:"openid"`
+		OrderState    string `json:"order_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutTradeNo, answer.OutRecordID, answer.OpenID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.ContractID)
 	return nil
 }
 
@@ -946,7 +946,7 @@ func callGetV3CreditRepaymentPartnerDeductOrdersOutTradeNo(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_trade_no"), res.Get("out_record_id"), res.Get("openid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("contract_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("creditRepayment").Chain("partner").Chain("deductOrders").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -955,17 +955,17 @@ func callGetV3CreditRepaymentPartnerDeductOrdersOutTradeNo(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		OutTradeNo   string `json:"out_trade_no"`
-		OutRecordID  string `json:"out_record_id"`
-		OpenID       string `json:"openid"`
-		ContractID   string `json:"contract_id"`
-		OrderState   string `json:"order_state"`
-		DeductAmount string `json:"deduct_amount"`
+		OutTradeNo    string `json:"out_trade_no"`
+		TransactionID string `json:"transaction_id"`
+		ContractID    string `json:"contract_id"`
+		OutRecordID   string `json:"out_record_id"`
+		OpenID        string `json:"openid"`
+		OrderState    string `json:"order_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutTradeNo, answer.OutRecordID, answer.OpenID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.ContractID)
 	return nil
 }
 
@@ -1026,7 +1026,7 @@ func callGetV3CreditRepaymentPartnerScheduleRecordsOutRecordId(ctx context.Conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_record_id"), res.Get("repayment_amount"), res.Get("min_repayment_amount")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("out_record_id"), res.Get("repayment_amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("creditRepayment").Chain("partner").Chain("scheduleRecords").Chain("_out_record_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1035,17 +1035,17 @@ func callGetV3CreditRepaymentPartnerScheduleRecordsOutRecordId(ctx context.Conte
 		return err
 	}
 	var answer struct {
+		ContractID         string `json:"contract_id"`
 		OutRecordID        string `json:"out_record_id"`
 		RepaymentAmount    string `json:"repayment_amount"`
 		MinRepaymentAmount string `json:"min_repayment_amount"`
 		RepaymentDate      string `json:"repayment_date"`
 		OpenID             string `json:"openid"`
-		SubAppID           string `json:"sub_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutRecordID, answer.RepaymentAmount, answer.MinRepaymentAmount)
+	fmt.Println(answer.ContractID, answer.OutRecordID, answer.RepaymentAmount)
 	return nil
 }
 
@@ -1062,7 +1062,7 @@ func callGetV3EcommerceCombinePapayContractsPlanIdPlanIdOutContractCodeOutContra
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("plan_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("plan_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("combinePapay").Chain("contracts").Chain("planId").
 		Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").GetAsync(opts)
@@ -1072,8 +1072,8 @@ func callGetV3EcommerceCombinePapayContractsPlanIdPlanIdOutContractCodeOutContra
 		return err
 	}
 	var answer struct {
-		MchID                  string `json:"mchid"`
 		ContractID             string `json:"contract_id"`
+		MchID                  string `json:"mchid"`
 		PlanID                 int64  `json:"plan_id"`
 		OutContractCode        string `json:"out_contract_code"`
 		ContractDisplayAccount string `json:"contract_display_account"`
@@ -1082,7 +1082,7 @@ func callGetV3EcommerceCombinePapayContractsPlanIdPlanIdOutContractCodeOutContra
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.PlanID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.PlanID)
 	return nil
 }
 
@@ -1341,7 +1341,7 @@ func callGetV3EduPapayContractsIdContractId(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sub_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sp_mchid"), res.Get("sub_appid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduPapay").Chain("contracts").Chain("id").Chain("_contract_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1350,8 +1350,8 @@ func callGetV3EduPapayContractsIdContractId(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		SpMchID   string `json:"sp_mchid"`
 		SubMchID  string `json:"sub_mchid"`
+		SpMchID   string `json:"sp_mchid"`
 		SubAppID  string `json:"sub_appid"`
 		OpenID    string `json:"openid"`
 		SubOpenID string `json:"sub_openid"`
@@ -1360,7 +1360,7 @@ func callGetV3EduPapayContractsIdContractId(ctx context.Context, client *wechatp
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SubAppID)
+	fmt.Println(answer.SubMchID, answer.SpMchID, answer.SubAppID)
 	return nil
 }
 
@@ -1476,7 +1476,7 @@ func callGetV3EduPapayTransactionsIdTransactionId(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_trade_no"), res.Get("trade_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduPapay").Chain("transactions").Chain("id").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1485,17 +1485,17 @@ func callGetV3EduPapayTransactionsIdTransactionId(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		SpMchID           string         `json:"sp_mchid"`
-		OutTradeNo        string         `json:"out_trade_no"`
-		TradeState        string         `json:"trade_state"`
-		Amount            map[string]any `json:"amount"`
-		DeviceInformation map[string]any `json:"device_information"`
-		SubMchID          string         `json:"sub_mchid"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutTradeNo, answer.TradeState)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1512,7 +1512,7 @@ func callGetV3EduPapayTransactionsOutTradeNoOutTradeNo(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_trade_no"), res.Get("trade_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("eduPapay").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1521,17 +1521,17 @@ func callGetV3EduPapayTransactionsOutTradeNoOutTradeNo(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
-		SpMchID           string         `json:"sp_mchid"`
-		OutTradeNo        string         `json:"out_trade_no"`
-		TradeState        string         `json:"trade_state"`
-		Amount            map[string]any `json:"amount"`
-		DeviceInformation map[string]any `json:"device_information"`
-		SubMchID          string         `json:"sub_mchid"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutTradeNo, answer.TradeState)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1803,7 +1803,7 @@ func callGetV3GlobalPapayContractsOutContractCodeOutContractCode(ctx context.Con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("contract_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("papay").Chain("contracts").Chain("outContractCode").
 		Chain("_out_contract_code_").GetAsync(opts)
@@ -1813,17 +1813,17 @@ func callGetV3GlobalPapayContractsOutContractCodeOutContractCode(ctx context.Con
 		return err
 	}
 	var answer struct {
+		State      string `json:"state"`
+		SubMchID   string `json:"sub_mchid"`
+		ContractID string `json:"contract_id"`
 		MchID      string `json:"mchid"`
 		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
 		SpAppID    string `json:"sp_appid"`
-		SubAppID   string `json:"sub_appid"`
-		ContractID string `json:"contract_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.State, answer.SubMchID, answer.ContractID)
 	return nil
 }
 
@@ -1891,7 +1891,7 @@ func callGetV3GlobalPapayContractsContractId(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("contract_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("papay").Chain("contracts").Chain("_contract_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1900,17 +1900,17 @@ func callGetV3GlobalPapayContractsContractId(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
+		State      string `json:"state"`
+		SubMchID   string `json:"sub_mchid"`
+		ContractID string `json:"contract_id"`
 		MchID      string `json:"mchid"`
 		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
 		SpAppID    string `json:"sp_appid"`
-		SubAppID   string `json:"sub_appid"`
-		ContractID string `json:"contract_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.State, answer.SubMchID, answer.ContractID)
 	return nil
 }
 
@@ -1973,7 +1973,7 @@ func callPostV3GlobalPapayTransactions(ctx context.Context, client *wechatpay.Cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("papay").Chain("transactions").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1982,17 +1982,17 @@ func callPostV3GlobalPapayTransactions(ctx context.Context, client *wechatpay.Cl
 		return err
 	}
 	var answer struct {
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
-		TradeType     string `json:"trade_type"`
-		BankType      string `json:"bank_type"`
-		SuccessTime   string `json:"success_time"`
-		TradeState    string `json:"trade_state"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeType)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2010,7 +2010,7 @@ func callGetV3GlobalPapayTransactionsOutTradeNoOutTradeNo(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("papay").Chain("transactions").Chain("outTradeNo").
 		Chain("_out_trade_no_").GetAsync(opts)
@@ -2020,17 +2020,17 @@ func callGetV3GlobalPapayTransactionsOutTradeNoOutTradeNo(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		SpMchID       string `json:"sp_mchid"`
-		SubMchID      string `json:"sub_mchid"`
-		SpAppID       string `json:"sp_appid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2074,7 +2074,7 @@ func callGetV3GlobalPapayTransactionsTransactionId(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("papay").Chain("transactions").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2083,17 +2083,17 @@ func callGetV3GlobalPapayTransactionsTransactionId(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		SpMchID       string `json:"sp_mchid"`
-		SubMchID      string `json:"sub_mchid"`
-		SpAppID       string `json:"sp_appid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2317,7 +2317,7 @@ func callGetV3PapayInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractC
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("plan_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("plan_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("insuranceSign").Chain("contracts").Chain("planId").
 		Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").GetAsync(opts)
@@ -2327,8 +2327,8 @@ func callGetV3PapayInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractC
 		return err
 	}
 	var answer struct {
-		MchID           string  `json:"mchid"`
 		ContractID      string  `json:"contract_id"`
+		MchID           string  `json:"mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 		ContractState   string  `json:"contract_state"`
@@ -2337,7 +2337,7 @@ func callGetV3PapayInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContractC
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.PlanID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.PlanID)
 	return nil
 }
 
@@ -2355,7 +2355,7 @@ func callPostV3PapayInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContract
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("plan_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("plan_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("insuranceSign").Chain("contracts").Chain("planId").
 		Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").Chain("terminate").PostAsync(opts)
@@ -2365,8 +2365,8 @@ func callPostV3PapayInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContract
 		return err
 	}
 	var answer struct {
-		MchID           string  `json:"mchid"`
 		ContractID      string  `json:"contract_id"`
+		MchID           string  `json:"mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 		ContractState   string  `json:"contract_state"`
@@ -2375,7 +2375,7 @@ func callPostV3PapayInsuranceSignContractsPlanIdPlanIdOutContractCodeOutContract
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.PlanID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.PlanID)
 	return nil
 }
 
@@ -3465,7 +3465,7 @@ func callGetV3PapaySignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCod
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("plan_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("plan_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("sign").Chain("contracts").Chain("harmonyPlanId").
 		Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").GetAsync(opts)
@@ -3475,8 +3475,8 @@ func callGetV3PapaySignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCod
 		return err
 	}
 	var answer struct {
-		MchID                  string  `json:"mchid"`
 		ContractID             string  `json:"contract_id"`
+		MchID                  string  `json:"mchid"`
 		PlanID                 float64 `json:"plan_id"`
 		OutContractCode        string  `json:"out_contract_code"`
 		ContractDisplayAccount string  `json:"contract_display_account"`
@@ -3485,7 +3485,7 @@ func callGetV3PapaySignContractsHarmonyPlanIdPlanIdOutContractCodeOutContractCod
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.PlanID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.PlanID)
 	return nil
 }
 
@@ -3502,7 +3502,7 @@ func callGetV3PapaySignContractsPlanIdPlanIdOutContractCodeOutContractCode(ctx c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("plan_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("plan_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("sign").Chain("contracts").Chain("planId").
 		Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").GetAsync(opts)
@@ -3512,8 +3512,8 @@ func callGetV3PapaySignContractsPlanIdPlanIdOutContractCodeOutContractCode(ctx c
 		return err
 	}
 	var answer struct {
-		MchID                  string  `json:"mchid"`
 		ContractID             string  `json:"contract_id"`
+		MchID                  string  `json:"mchid"`
 		PlanID                 float64 `json:"plan_id"`
 		OutContractCode        string  `json:"out_contract_code"`
 		ContractDisplayAccount string  `json:"contract_display_account"`
@@ -3522,7 +3522,7 @@ func callGetV3PapaySignContractsPlanIdPlanIdOutContractCodeOutContractCode(ctx c
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.PlanID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.PlanID)
 	return nil
 }
 
@@ -3540,7 +3540,7 @@ func callPostV3PapaySignContractsPlanIdPlanIdOutContractCodeOutContractCodeTermi
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("plan_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("plan_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("sign").Chain("contracts").Chain("planId").
 		Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").Chain("terminate").PostAsync(opts)
@@ -3550,8 +3550,8 @@ func callPostV3PapaySignContractsPlanIdPlanIdOutContractCodeOutContractCodeTermi
 		return err
 	}
 	var answer struct {
-		MchID                  string  `json:"mchid"`
 		ContractID             string  `json:"contract_id"`
+		MchID                  string  `json:"mchid"`
 		PlanID                 float64 `json:"plan_id"`
 		OutContractCode        string  `json:"out_contract_code"`
 		ContractDisplayAccount string  `json:"contract_display_account"`
@@ -3560,7 +3560,7 @@ func callPostV3PapaySignContractsPlanIdPlanIdOutContractCodeOutContractCodeTermi
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.PlanID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.PlanID)
 	return nil
 }
 
@@ -3631,7 +3631,7 @@ func callGetV3PapaySignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCod
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("contract_id"), res.Get("sp_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("contract_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("sign").Chain("partner").Chain("contracts").
 		Chain("planId").Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").GetAsync(opts)
@@ -3641,17 +3641,17 @@ func callGetV3PapaySignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCod
 		return err
 	}
 	var answer struct {
+		SubMchID        string  `json:"sub_mchid"`
 		ContractID      string  `json:"contract_id"`
 		SpMchID         string  `json:"sp_mchid"`
 		SpAppID         string  `json:"sp_appid"`
-		SubMchID        string  `json:"sub_mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ContractID, answer.SpMchID, answer.SpAppID)
+	fmt.Println(answer.SubMchID, answer.ContractID, answer.SpMchID)
 	return nil
 }
 
@@ -3672,7 +3672,7 @@ func callPostV3PapaySignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCo
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("contract_id"), res.Get("sp_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("contract_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("papay").Chain("sign").Chain("partner").Chain("contracts").
 		Chain("planId").Chain("_plan_id_").Chain("outContractCode").Chain("_out_contract_code_").Chain("terminate").PostAsync(opts)
@@ -3682,17 +3682,17 @@ func callPostV3PapaySignPartnerContractsPlanIdPlanIdOutContractCodeOutContractCo
 		return err
 	}
 	var answer struct {
+		SubMchID        string  `json:"sub_mchid"`
 		ContractID      string  `json:"contract_id"`
 		SpMchID         string  `json:"sp_mchid"`
 		SpAppID         string  `json:"sp_appid"`
-		SubMchID        string  `json:"sub_mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ContractID, answer.SpMchID, answer.SpAppID)
+	fmt.Println(answer.SubMchID, answer.ContractID, answer.SpMchID)
 	return nil
 }
 
@@ -4027,7 +4027,7 @@ func callGetV3PasswordExemptContractContractsServiceIdServiceIdOutContractCodeOu
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("contract_id"), res.Get("openid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("contract_id"), res.Get("mchid"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("passwordExemptContract").Chain("contracts").Chain("serviceId").Chain("_service_id_").
 		Chain("outContractCode").Chain("_out_contract_code_").GetAsync(opts)
@@ -4037,8 +4037,8 @@ func callGetV3PasswordExemptContractContractsServiceIdServiceIdOutContractCodeOu
 		return err
 	}
 	var answer struct {
-		MchID           string  `json:"mchid"`
 		ContractID      string  `json:"contract_id"`
+		MchID           string  `json:"mchid"`
 		OpenID          string  `json:"openid"`
 		ServiceID       float64 `json:"service_id"`
 		OutContractCode string  `json:"out_contract_code"`
@@ -4047,7 +4047,7 @@ func callGetV3PasswordExemptContractContractsServiceIdServiceIdOutContractCodeOu
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.ContractID, answer.OpenID)
+	fmt.Println(answer.ContractID, answer.MchID, answer.OpenID)
 	return nil
 }
 
@@ -4108,7 +4108,7 @@ func callPostV3PasswordExemptContractContractsServiceProviderPreEntrustSignMiniP
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("pre_entrustweb_id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("pre_entrustweb_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("passwordExemptContract").Chain("contracts").Chain("serviceProvider").Chain("preEntrustSign").
 		Chain("miniProgram").PostAsync(opts)
@@ -4118,9 +4118,9 @@ func callPostV3PasswordExemptContractContractsServiceProviderPreEntrustSignMiniP
 		return err
 	}
 	var answer struct {
+		SubMchID        string  `json:"sub_mchid"`
 		PreEntrustwebID string  `json:"pre_entrustweb_id"`
 		MchID           string  `json:"mchid"`
-		SubMchID        string  `json:"sub_mchid"`
 		ServiceID       float64 `json:"service_id"`
 		OutContractCode string  `json:"out_contract_code"`
 		SignMpAppID     string  `json:"sign_mp_appid"`
@@ -4128,7 +4128,7 @@ func callPostV3PasswordExemptContractContractsServiceProviderPreEntrustSignMiniP
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PreEntrustwebID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.PreEntrustwebID, answer.MchID)
 	return nil
 }
 
@@ -4155,7 +4155,7 @@ func callPostV3PasswordExemptContractContractsServiceProviderPreEntrustSignPayRe
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sub_mchid"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("mchid"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("passwordExemptContract").Chain("contracts").Chain("serviceProvider").Chain("preEntrustSign").
 		Chain("payRedirectSign").PostAsync(opts)
@@ -4165,15 +4165,15 @@ func callPostV3PasswordExemptContractContractsServiceProviderPreEntrustSignPayRe
 		return err
 	}
 	var answer struct {
-		MchID           string  `json:"mchid"`
 		SubMchID        string  `json:"sub_mchid"`
+		MchID           string  `json:"mchid"`
 		ServiceID       float64 `json:"service_id"`
 		OutContractCode string  `json:"out_contract_code"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SubMchID, answer.ServiceID)
+	fmt.Println(answer.SubMchID, answer.MchID, answer.ServiceID)
 	return nil
 }
 
@@ -4212,7 +4212,7 @@ func callPostV3QrcodeTransactions(ctx context.Context, client *wechatpay.Client)
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("qrcode").Chain("transactions").PostAsync(opts)
 	// … other work, while the call runs …
@@ -4221,17 +4221,17 @@ func callPostV3QrcodeTransactions(ctx context.Context, client *wechatpay.Client)
 		return err
 	}
 	var answer struct {
-		SubAppID    string `json:"sub_appid"`
-		SpMchID     string `json:"sp_mchid"`
-		SubMchID    string `json:"sub_mchid"`
-		Description string `json:"description"`
-		CreateTime  string `json:"create_time"`
-		OutTradeNo  string `json:"out_trade_no"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -4248,7 +4248,7 @@ func callGetV3QrcodeTransactionsOutTradeNoOutTradeNo(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("qrcode").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -4257,17 +4257,17 @@ func callGetV3QrcodeTransactionsOutTradeNoOutTradeNo(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		SubAppID    string `json:"sub_appid"`
-		SpMchID     string `json:"sp_mchid"`
-		SubMchID    string `json:"sub_mchid"`
-		Description string `json:"description"`
-		CreateTime  string `json:"create_time"`
-		OutTradeNo  string `json:"out_trade_no"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 

@@ -163,7 +163,7 @@ func callPostV2PayCombinedorder(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("combine_appid"), res.Get("combine_mch_id"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("code_url"), res.Get("prepay_id"), res.Get("combine_appid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("combinedorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -172,7 +172,7 @@ func callPostV2PayCombinedorder(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["combine_appid"], fields["combine_mch_id"], fields["trade_type"])
+	fmt.Println(fields["code_url"], fields["prepay_id"], fields["combine_appid"])
 	return nil
 }
 
@@ -209,7 +209,7 @@ func callPostV2PayFacepay(ctx context.Context, client *wechatpay.Client) error {
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("openid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("facepay").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -218,7 +218,7 @@ func callPostV2PayFacepay(ctx context.Context, client *wechatpay.Client) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["openid"])
 	return nil
 }
 
@@ -243,7 +243,7 @@ func callPostV2PayFacepayquery(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("facepayquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -252,7 +252,7 @@ func callPostV2PayFacepayquery(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -292,7 +292,7 @@ func callPostV2PayMicropay(ctx context.Context, client *wechatpay.Client) error 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("openid")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("micropay").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -301,7 +301,7 @@ func callPostV2PayMicropay(ctx context.Context, client *wechatpay.Client) error 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["openid"])
 	return nil
 }
 
@@ -326,7 +326,7 @@ func callPostV2PayOrderquery(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("openid"), res.Get("is_subscribe"), res.Get("trade_type")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("orderquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -335,7 +335,7 @@ func callPostV2PayOrderquery(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["openid"], fields["is_subscribe"], fields["trade_type"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -356,7 +356,7 @@ func callPostV2PayQuerycombinedorder(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("combine_appid"), res.Get("combine_mch_id"), res.Get("combine_out_trade_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("trade_state"), res.Get("combine_appid"), res.Get("combine_mch_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("querycombinedorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -365,7 +365,7 @@ func callPostV2PayQuerycombinedorder(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["combine_appid"], fields["combine_mch_id"], fields["combine_out_trade_no"])
+	fmt.Println(fields["trade_state"], fields["combine_appid"], fields["combine_mch_id"])
 	return nil
 }
 
@@ -408,7 +408,7 @@ func callPostV2PayUnifiedorder(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("trade_type"), res.Get("prepay_id"), res.Get("device_info")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("code_url"), res.Get("prepay_id"), res.Get("trade_type")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("unifiedorder").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -417,7 +417,7 @@ func callPostV2PayUnifiedorder(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["trade_type"], fields["prepay_id"], fields["device_info"])
+	fmt.Println(fields["code_url"], fields["prepay_id"], fields["trade_type"])
 	return nil
 }
 
@@ -1365,7 +1365,7 @@ func callPostV3PayPartnerTransactionsCodepay(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("partner").Chain("transactions").Chain("codepay").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1374,17 +1374,17 @@ func callPostV3PayPartnerTransactionsCodepay(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		OutTradeNo string `json:"out_trade_no"`
-		TradeState string `json:"trade_state"`
-		SpAppID    string `json:"sp_appid"`
-		SubAppID   string `json:"sub_appid"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1540,7 +1540,7 @@ func callGetV3PayPartnerTransactionsIdTransactionId(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("partner").Chain("transactions").Chain("id").
 		Chain("_transaction_id_").GetAsync(opts)
@@ -1550,17 +1550,17 @@ func callGetV3PayPartnerTransactionsIdTransactionId(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		SpAppID     string         `json:"sp_appid"`
-		SpMchID     string         `json:"sp_mchid"`
-		SubMchID    string         `json:"sub_mchid"`
-		Description string         `json:"description"`
-		OutTradeNo  string         `json:"out_trade_no"`
-		Amount      map[string]any `json:"amount"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1917,7 +1917,7 @@ func callGetV3PayPartnerTransactionsOutTradeNoOutTradeNo(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_appid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("partner").Chain("transactions").Chain("outTradeNo").
 		Chain("_out_trade_no_").GetAsync(opts)
@@ -1927,17 +1927,17 @@ func callGetV3PayPartnerTransactionsOutTradeNoOutTradeNo(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
-		SpAppID     string         `json:"sp_appid"`
-		SpMchID     string         `json:"sp_mchid"`
-		SubMchID    string         `json:"sub_mchid"`
-		Description string         `json:"description"`
-		OutTradeNo  string         `json:"out_trade_no"`
-		Amount      map[string]any `json:"amount"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpAppID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -1984,7 +1984,7 @@ func callPostV3PayPartnerTransactionsOutTradeNoOutTradeNoReverse(ctx context.Con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("partner").Chain("transactions").Chain("outTradeNo").
 		Chain("_out_trade_no_").Chain("reverse").PostAsync(opts)
@@ -1994,16 +1994,16 @@ func callPostV3PayPartnerTransactionsOutTradeNoOutTradeNoReverse(ctx context.Con
 		return err
 	}
 	var answer struct {
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
 		OutTradeNo string `json:"out_trade_no"`
+		SubMchID   string `json:"sub_mchid"`
+		SpMchID    string `json:"sp_mchid"`
 		SpAppID    string `json:"sp_appid"`
 		SubAppID   string `json:"sub_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -2286,7 +2286,7 @@ func callPostV3PayTransactionsCodepay(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no"), res.Get("trade_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("transactions").Chain("codepay").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2295,17 +2295,17 @@ func callPostV3PayTransactionsCodepay(ctx context.Context, client *wechatpay.Cli
 		return err
 	}
 	var answer struct {
-		MchID         string `json:"mchid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TradeState    string `json:"trade_state"`
-		TransactionID string `json:"transaction_id"`
-		TradeType     string `json:"trade_type"`
-		BankType      string `json:"bank_type"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		MchID         string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo, answer.TradeState)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2456,7 +2456,7 @@ func callGetV3PayTransactionsIdTransactionId(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("description"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("transactions").Chain("id").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2465,17 +2465,17 @@ func callGetV3PayTransactionsIdTransactionId(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		MchID         string         `json:"mchid"`
-		Description   string         `json:"description"`
 		OutTradeNo    string         `json:"out_trade_no"`
-		Amount        map[string]any `json:"amount"`
-		NotifyURL     string         `json:"notify_url"`
 		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		MchID         string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.Description, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2756,7 +2756,7 @@ func callGetV3PayTransactionsOutTradeNoOutTradeNo(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("description"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2765,17 +2765,17 @@ func callGetV3PayTransactionsOutTradeNoOutTradeNo(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		MchID         string         `json:"mchid"`
-		Description   string         `json:"description"`
 		OutTradeNo    string         `json:"out_trade_no"`
-		Amount        map[string]any `json:"amount"`
-		NotifyURL     string         `json:"notify_url"`
 		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		MchID         string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.Description, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.TradeState)
 	return nil
 }
 
@@ -2817,7 +2817,7 @@ func callPostV3PayTransactionsOutTradeNoOutTradeNoReverse(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("pay").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").
 		Chain("reverse").PostAsync(opts)
@@ -2827,13 +2827,13 @@ func callPostV3PayTransactionsOutTradeNoOutTradeNoReverse(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutTradeNo string `json:"out_trade_no"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.MchID)
 	return nil
 }
 
@@ -2935,7 +2935,7 @@ func callGetV3TransactionsIdTransactionId(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("trade_state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transactions").Chain("id").Chain("_transaction_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2944,17 +2944,17 @@ func callGetV3TransactionsIdTransactionId(ctx context.Context, client *wechatpay
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SpAppID    string `json:"sp_appid"`
-		OutTradeNo string `json:"out_trade_no"`
-		ID         string `json:"id"`
+		OutTradeNo  string         `json:"out_trade_no"`
+		TradeState  string         `json:"trade_state"`
+		Amount      map[string]any `json:"amount"`
+		SuccessTime string         `json:"success_time"`
+		SubMchID    string         `json:"sub_mchid"`
+		MchID       string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TradeState, answer.Amount)
 	return nil
 }
 
@@ -3151,7 +3151,7 @@ func callPostV3TransactionsMicropay(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("trade_state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transactions").Chain("micropay").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3160,17 +3160,17 @@ func callPostV3TransactionsMicropay(ctx context.Context, client *wechatpay.Clien
 		return err
 	}
 	var answer struct {
-		ID         string `json:"id"`
-		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SpMchID    string `json:"sp_mchid"`
-		SpAppID    string `json:"sp_appid"`
-		OutTradeNo string `json:"out_trade_no"`
+		OutTradeNo  string         `json:"out_trade_no"`
+		TradeState  string         `json:"trade_state"`
+		Amount      map[string]any `json:"amount"`
+		SuccessTime string         `json:"success_time"`
+		SubMchID    string         `json:"sub_mchid"`
+		ID          string         `json:"id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TradeState, answer.Amount)
 	return nil
 }
 
@@ -3352,7 +3352,7 @@ func callGetV3TransactionsOutTradeNoOutTradeNo(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sp_mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("trade_state"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transactions").Chain("outTradeNo").Chain("_out_trade_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3361,17 +3361,17 @@ func callGetV3TransactionsOutTradeNoOutTradeNo(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SpAppID    string `json:"sp_appid"`
-		OutTradeNo string `json:"out_trade_no"`
-		ID         string `json:"id"`
+		OutTradeNo  string         `json:"out_trade_no"`
+		TradeState  string         `json:"trade_state"`
+		Amount      map[string]any `json:"amount"`
+		SuccessTime string         `json:"success_time"`
+		SubMchID    string         `json:"sub_mchid"`
+		MchID       string         `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SpMchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.TradeState, answer.Amount)
 	return nil
 }
 

@@ -150,7 +150,7 @@ func callGetV3PayscoreAcquiringbankPermissionsAuthorizationCodeAuthorizationCode
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("authorization_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("acquiringbank").Chain("permissions").Chain("authorizationCode").
 		Chain("_authorization_code_").GetAsync(opts)
@@ -160,17 +160,17 @@ func callGetV3PayscoreAcquiringbankPermissionsAuthorizationCodeAuthorizationCode
 		return err
 	}
 	var answer struct {
+		SubMchID           string `json:"sub_mchid"`
 		ServiceID          string `json:"service_id"`
 		MchID              string `json:"mchid"`
 		AuthorizationCode  string `json:"authorization_code"`
 		AuthorizationState string `json:"authorization_state"`
-		SubMchID           string `json:"sub_mchid"`
 		OpenID             string `json:"openid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.AuthorizationCode)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -260,7 +260,7 @@ func callPostV3PayscoreAcquiringbankServiceorder(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("acquiringbank").Chain("serviceorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -269,17 +269,17 @@ func callPostV3PayscoreAcquiringbankServiceorder(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ChannelID           string `json:"channel_id"`
-		ServiceIntroduction string `json:"service_introduction"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -301,7 +301,7 @@ func callGetV3PayscoreAcquiringbankServiceorder(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("acquiringbank").Chain("serviceorder").GetAsync(opts)
 	// … other work, while the call runs …
@@ -310,17 +310,17 @@ func callGetV3PayscoreAcquiringbankServiceorder(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -343,7 +343,7 @@ func callGetV3PayscoreAcquiringbankServiceorderDeduction(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("description"), res.Get("out_trade_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("description")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("acquiringbank").Chain("serviceorder").Chain("deduction").GetAsync(opts)
 	// … other work, while the call runs …
@@ -352,13 +352,13 @@ func callGetV3PayscoreAcquiringbankServiceorderDeduction(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
-		Description string `json:"description"`
 		OutTradeNo  string `json:"out_trade_no"`
+		Description string `json:"description"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Description, answer.OutTradeNo)
+	fmt.Println(answer.OutTradeNo, answer.Description)
 	return nil
 }
 
@@ -642,7 +642,7 @@ func callPostV3PayscoreAcquiringbankServicepayondeliveryorder(ctx context.Contex
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("acquiringbank").Chain("servicepayondeliveryorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -651,17 +651,17 @@ func callPostV3PayscoreAcquiringbankServicepayondeliveryorder(ctx context.Contex
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -722,7 +722,7 @@ func callPostV3PayscoreOverseaPartnerServiceorder(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("oversea").Chain("partner").Chain("serviceorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -731,17 +731,17 @@ func callPostV3PayscoreOverseaPartnerServiceorder(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -763,7 +763,7 @@ func callGetV3PayscoreOverseaPartnerServiceorder(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("oversea").Chain("partner").Chain("serviceorder").GetAsync(opts)
 	// … other work, while the call runs …
@@ -772,17 +772,17 @@ func callGetV3PayscoreOverseaPartnerServiceorder(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -1019,7 +1019,7 @@ func callPostV3PayscorePartnerPermissionsAssessUserRiskLevel(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("authorization_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("permissions").Chain("assessUserRiskLevel").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1028,17 +1028,17 @@ func callPostV3PayscorePartnerPermissionsAssessUserRiskLevel(ctx context.Context
 		return err
 	}
 	var answer struct {
+		SubMchID           string `json:"sub_mchid"`
 		ServiceID          string `json:"service_id"`
 		MchID              string `json:"mchid"`
 		AuthorizationState string `json:"authorization_state"`
 		OpenID             string `json:"openid"`
 		AuthorizationCode  string `json:"authorization_code"`
-		NotifyURL          string `json:"notify_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.AuthorizationState)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -1055,7 +1055,7 @@ func callGetV3PayscorePartnerPermissionsAuthorizationCodeAuthorizationCode(ctx c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("authorization_code")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("permissions").Chain("authorizationCode").
 		Chain("_authorization_code_").GetAsync(opts)
@@ -1065,17 +1065,17 @@ func callGetV3PayscorePartnerPermissionsAuthorizationCodeAuthorizationCode(ctx c
 		return err
 	}
 	var answer struct {
+		SubMchID           string `json:"sub_mchid"`
 		ServiceID          string `json:"service_id"`
 		MchID              string `json:"mchid"`
 		AuthorizationCode  string `json:"authorization_code"`
 		AuthorizationState string `json:"authorization_state"`
-		SubMchID           string `json:"sub_mchid"`
 		OpenID             string `json:"openid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.AuthorizationCode)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -1127,7 +1127,7 @@ func callGetV3PayscorePartnerPermissionsSearch(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("authorization_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("permissions").Chain("search").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1136,17 +1136,17 @@ func callGetV3PayscorePartnerPermissionsSearch(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
+		SubMchID                 string `json:"sub_mchid"`
 		ServiceID                string `json:"service_id"`
 		MchID                    string `json:"mchid"`
 		AuthorizationState       string `json:"authorization_state"`
 		AuthorizationSuccessTime string `json:"authorization_success_time"`
-		SubMchID                 string `json:"sub_mchid"`
 		OpenID                   string `json:"openid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.AuthorizationState)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -1200,7 +1200,7 @@ func callPostV3PayscorePartnerServiceAccountApplications(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("serviceAccountApplications").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1209,9 +1209,9 @@ func callPostV3PayscorePartnerServiceAccountApplications(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
+		SubMchID   string `json:"sub_mchid"`
 		ServiceID  string `json:"service_id"`
 		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
 		OutApplyNo string `json:"out_apply_no"`
 		ApplyState string `json:"apply_state"`
 		SubAppID   string `json:"sub_appid"`
@@ -1219,7 +1219,7 @@ func callPostV3PayscorePartnerServiceAccountApplications(ctx context.Context, cl
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -1235,7 +1235,7 @@ func callGetV3PayscorePartnerServiceAccountApplicationsOutApplyNo(ctx context.Co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("serviceAccountApplications").Chain("_out_apply_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1244,9 +1244,9 @@ func callGetV3PayscorePartnerServiceAccountApplicationsOutApplyNo(ctx context.Co
 		return err
 	}
 	var answer struct {
+		SubMchID   string `json:"sub_mchid"`
 		ServiceID  string `json:"service_id"`
 		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
 		OutApplyNo string `json:"out_apply_no"`
 		ApplyState string `json:"apply_state"`
 		SubAppID   string `json:"sub_appid"`
@@ -1254,7 +1254,7 @@ func callGetV3PayscorePartnerServiceAccountApplicationsOutApplyNo(ctx context.Co
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -1318,7 +1318,7 @@ func callPostV3PayscorePartnerServiceorder(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("serviceorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1327,17 +1327,17 @@ func callPostV3PayscorePartnerServiceorder(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -1358,7 +1358,7 @@ func callGetV3PayscorePartnerServiceorder(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("serviceorder").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1367,17 +1367,17 @@ func callGetV3PayscorePartnerServiceorder(ctx context.Context, client *wechatpay
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
-		SubAppID            string `json:"sub_appid"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -1809,7 +1809,7 @@ func callPostV3PayscorePartnerServicepayondeliveryorder(ctx context.Context, cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("servicepayondeliveryorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1818,17 +1818,17 @@ func callPostV3PayscorePartnerServicepayondeliveryorder(ctx context.Context, cli
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -1850,7 +1850,7 @@ func callGetV3PayscorePartnerServicequotasServiceIdServiceId(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("partner").Chain("servicequotas").Chain("serviceId").
 		Chain("_service_id_").GetAsync(opts)
@@ -1860,9 +1860,9 @@ func callGetV3PayscorePartnerServicequotasServiceIdServiceId(ctx context.Context
 		return err
 	}
 	var answer struct {
+		SubMchID         string           `json:"sub_mchid"`
 		ServiceID        string           `json:"service_id"`
 		MchID            string           `json:"mchid"`
-		SubMchID         string           `json:"sub_mchid"`
 		RiskLevelVersion float64          `json:"risk_level_version"`
 		Quotas           []map[string]any `json:"quotas"`
 		SubAppID         string           `json:"sub_appid"`
@@ -1870,7 +1870,7 @@ func callGetV3PayscorePartnerServicequotasServiceIdServiceId(ctx context.Context
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -1932,7 +1932,7 @@ func callPostV3PayscorePayafterOrders(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("payafterOrders").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1941,17 +1941,17 @@ func callPostV3PayscorePayafterOrders(ctx context.Context, client *wechatpay.Cli
 		return err
 	}
 	var answer struct {
-		MchID                   string `json:"mchid"`
 		OutOrderNo              string `json:"out_order_no"`
-		ServiceID               string `json:"service_id"`
 		OrderID                 string `json:"order_id"`
+		MchID                   string `json:"mchid"`
+		ServiceID               string `json:"service_id"`
 		MiniprogramBusinesstype string `json:"miniprogram_businesstype"`
 		MiniprogramAppID        string `json:"miniprogram_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -1972,7 +1972,7 @@ func callGetV3PayscorePayafterOrders(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("payafterOrders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1981,17 +1981,17 @@ func callGetV3PayscorePayafterOrders(ctx context.Context, client *wechatpay.Clie
 		return err
 	}
 	var answer struct {
-		MchID            string `json:"mchid"`
-		OutOrderNo       string `json:"out_order_no"`
-		ServiceID        string `json:"service_id"`
 		State            string `json:"state"`
+		OutOrderNo       string `json:"out_order_no"`
+		MchID            string `json:"mchid"`
+		ServiceID        string `json:"service_id"`
 		FinishType       int64  `json:"finish_type"`
 		ServiceStartTime string `json:"service_start_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.MchID)
 	return nil
 }
 
@@ -2012,7 +2012,7 @@ func callPostV3PayscorePayafterOrdersOutOrderNoCancel(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("payafterOrders").Chain("_out_order_no_").Chain("cancel").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2021,15 +2021,15 @@ func callPostV3PayscorePayafterOrdersOutOrderNoCancel(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutOrderNo string `json:"out_order_no"`
-		ServiceID  string `json:"service_id"`
 		OrderID    string `json:"order_id"`
+		MchID      string `json:"mchid"`
+		ServiceID  string `json:"service_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -2072,7 +2072,7 @@ func callPostV3PayscorePayafterOrdersOutOrderNoComplete(ctx context.Context, cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("payafterOrders").Chain("_out_order_no_").Chain("complete").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2081,15 +2081,15 @@ func callPostV3PayscorePayafterOrdersOutOrderNoComplete(ctx context.Context, cli
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutOrderNo string `json:"out_order_no"`
-		ServiceID  string `json:"service_id"`
 		OrderID    string `json:"order_id"`
+		MchID      string `json:"mchid"`
+		ServiceID  string `json:"service_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -2111,7 +2111,7 @@ func callPostV3PayscorePayafterOrdersOutOrderNoSync(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("payafterOrders").Chain("_out_order_no_").Chain("sync").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2120,14 +2120,14 @@ func callPostV3PayscorePayafterOrdersOutOrderNoSync(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutOrderNo string `json:"out_order_no"`
 		OrderID    string `json:"order_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -2194,7 +2194,7 @@ func callPostV3PayscorePermissionsAssessUserRiskLevel(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("service_id"), res.Get("mchid"), res.Get("authorization_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("permissions").Chain("assessUserRiskLevel").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2203,17 +2203,17 @@ func callPostV3PayscorePermissionsAssessUserRiskLevel(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
+		SubMchID           string `json:"sub_mchid"`
 		ServiceID          string `json:"service_id"`
 		MchID              string `json:"mchid"`
 		AuthorizationState string `json:"authorization_state"`
 		OpenID             string `json:"openid"`
 		AuthorizationCode  string `json:"authorization_code"`
-		NotifyURL          string `json:"notify_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ServiceID, answer.MchID, answer.AuthorizationState)
+	fmt.Println(answer.SubMchID, answer.ServiceID, answer.MchID)
 	return nil
 }
 
@@ -2377,7 +2377,7 @@ func callPostV3PayscorePlanPartnerPayscorePlans(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("plan_id"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("plan_id"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("plan").Chain("partner").Chain("payscorePlans").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2386,17 +2386,17 @@ func callPostV3PayscorePlanPartnerPayscorePlans(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
+		SubMchID       string `json:"sub_mchid"`
 		PlanID         string `json:"plan_id"`
 		ServiceID      string `json:"service_id"`
 		MchID          string `json:"mchid"`
-		SubMchID       string `json:"sub_mchid"`
 		MerchantPlanNo string `json:"merchant_plan_no"`
 		PlanName       string `json:"plan_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PlanID, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.PlanID, answer.ServiceID)
 	return nil
 }
 
@@ -2413,7 +2413,7 @@ func callGetV3PayscorePlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo(ctx c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("plan_id"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("plan_id"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("plan").Chain("partner").Chain("payscorePlans").
 		Chain("merchantPlanNo").Chain("_merchant_plan_no_").GetAsync(opts)
@@ -2423,17 +2423,17 @@ func callGetV3PayscorePlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNo(ctx c
 		return err
 	}
 	var answer struct {
+		SubMchID       string `json:"sub_mchid"`
 		PlanID         string `json:"plan_id"`
 		ServiceID      string `json:"service_id"`
 		MchID          string `json:"mchid"`
-		SubMchID       string `json:"sub_mchid"`
 		MerchantPlanNo string `json:"merchant_plan_no"`
 		PlanName       string `json:"plan_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PlanID, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.PlanID, answer.ServiceID)
 	return nil
 }
 
@@ -2450,7 +2450,7 @@ func callPostV3PayscorePlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop(
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("plan_id"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("plan_id"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("plan").Chain("partner").Chain("payscorePlans").
 		Chain("merchantPlanNo").Chain("_merchant_plan_no_").Chain("stop").PostAsync(opts)
@@ -2460,17 +2460,17 @@ func callPostV3PayscorePlanPartnerPayscorePlansMerchantPlanNoMerchantPlanNoStop(
 		return err
 	}
 	var answer struct {
+		SubMchID       string `json:"sub_mchid"`
 		PlanID         string `json:"plan_id"`
 		ServiceID      string `json:"service_id"`
 		MchID          string `json:"mchid"`
-		SubMchID       string `json:"sub_mchid"`
 		MerchantPlanNo string `json:"merchant_plan_no"`
 		PlanName       string `json:"plan_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PlanID, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.PlanID, answer.ServiceID)
 	return nil
 }
 
@@ -2654,7 +2654,7 @@ func callPostV3PayscoreServiceorder(ctx context.Context, client *wechatpay.Clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2663,17 +2663,17 @@ func callPostV3PayscoreServiceorder(ctx context.Context, client *wechatpay.Clien
 		return err
 	}
 	var answer struct {
-		MchID               string `json:"mchid"`
+		State               string `json:"state"`
 		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
+		MchID               string `json:"mchid"`
 		ServiceID           string `json:"service_id"`
 		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
-		OrderID             string `json:"order_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -2694,7 +2694,7 @@ func callGetV3PayscoreServiceorder(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2703,17 +2703,17 @@ func callGetV3PayscoreServiceorder(ctx context.Context, client *wechatpay.Client
 		return err
 	}
 	var answer struct {
+		State               string `json:"state"`
 		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
 		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
-		NotifyURL           string `json:"notify_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -2766,7 +2766,7 @@ func callPostV3PayscoreServiceorderDirectComplete(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("time_range")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").Chain("directComplete").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2775,17 +2775,17 @@ func callPostV3PayscoreServiceorderDirectComplete(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
+		State               string         `json:"state"`
 		OutOrderNo          string         `json:"out_order_no"`
+		OrderID             string         `json:"order_id"`
 		ServiceID           string         `json:"service_id"`
 		TimeRange           map[string]any `json:"time_range"`
 		ServiceIntroduction string         `json:"service_introduction"`
-		MchID               string         `json:"mchid"`
-		OrderID             string         `json:"order_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.TimeRange)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -2806,7 +2806,7 @@ func callPostV3PayscoreServiceorderOutOrderNoCancel(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").Chain("_out_order_no_").Chain("cancel").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2815,15 +2815,15 @@ func callPostV3PayscoreServiceorderOutOrderNoCancel(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutOrderNo string `json:"out_order_no"`
-		ServiceID  string `json:"service_id"`
 		OrderID    string `json:"order_id"`
+		MchID      string `json:"mchid"`
+		ServiceID  string `json:"service_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -2874,7 +2874,7 @@ func callPostV3PayscoreServiceorderOutOrderNoComplete(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").Chain("_out_order_no_").Chain("complete").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2883,17 +2883,17 @@ func callPostV3PayscoreServiceorderOutOrderNoComplete(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		MchID               string  `json:"mchid"`
-		OutOrderNo          string  `json:"out_order_no"`
-		ServiceID           string  `json:"service_id"`
-		ServiceIntroduction string  `json:"service_introduction"`
-		State               string  `json:"state"`
-		TotalAmount         float64 `json:"total_amount"`
+		State               string `json:"state"`
+		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
+		MchID               string `json:"mchid"`
+		ServiceID           string `json:"service_id"`
+		ServiceIntroduction string `json:"service_introduction"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -2936,7 +2936,7 @@ func callPostV3PayscoreServiceorderOutOrderNoModify(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").Chain("_out_order_no_").Chain("modify").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2945,17 +2945,17 @@ func callPostV3PayscoreServiceorderOutOrderNoModify(ctx context.Context, client 
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string           `json:"out_order_no"`
-		ServiceID           string           `json:"service_id"`
-		MchID               string           `json:"mchid"`
-		ServiceIntroduction string           `json:"service_introduction"`
-		State               string           `json:"state"`
-		PostPayments        []map[string]any `json:"post_payments"`
+		State               string `json:"state"`
+		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
+		ServiceID           string `json:"service_id"`
+		MchID               string `json:"mchid"`
+		ServiceIntroduction string `json:"service_introduction"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -2972,7 +2972,7 @@ func callPostV3PayscoreServiceorderOutOrderNoPay(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").Chain("_out_order_no_").Chain("pay").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2982,14 +2982,14 @@ func callPostV3PayscoreServiceorderOutOrderNoPay(ctx context.Context, client *we
 	}
 	var answer struct {
 		OutOrderNo string `json:"out_order_no"`
-		ServiceID  string `json:"service_id"`
 		OrderID    string `json:"order_id"`
+		ServiceID  string `json:"service_id"`
 		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.OrderID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.ServiceID)
 	return nil
 }
 
@@ -3099,7 +3099,7 @@ func callPostV3PayscoreServiceorderOutOrderNoSync(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("serviceorder").Chain("_out_order_no_").Chain("sync").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3108,17 +3108,17 @@ func callPostV3PayscoreServiceorderOutOrderNoSync(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
+		State               string `json:"state"`
 		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
 		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
-		OpenID              string `json:"openid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -3192,7 +3192,7 @@ func callPostV3PayscoreServicepayondeliveryorder(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("servicepayondeliveryorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3201,17 +3201,17 @@ func callPostV3PayscoreServicepayondeliveryorder(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		MchID               string `json:"mchid"`
+		State               string `json:"state"`
 		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
+		MchID               string `json:"mchid"`
 		ServiceID           string `json:"service_id"`
 		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
-		OrderID             string `json:"order_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -3250,7 +3250,7 @@ func callPostV3PayscoreSignPlanPartnerServiceorder(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("signPlan").Chain("partner").Chain("serviceorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3259,17 +3259,17 @@ func callPostV3PayscoreSignPlanPartnerServiceorder(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		OutOrderNo          string `json:"out_order_no"`
-		ServiceID           string `json:"service_id"`
-		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
-		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
+		State      string `json:"state"`
+		OutOrderNo string `json:"out_order_no"`
+		OrderID    string `json:"order_id"`
+		SubMchID   string `json:"sub_mchid"`
+		ServiceID  string `json:"service_id"`
+		MchID      string `json:"mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -3333,7 +3333,7 @@ func callGetV3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSign
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sign_plan_id"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sign_plan_id"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("signPlan").Chain("partner").Chain("userSignPlans").
 		Chain("merchantSignPlanNo").Chain("_merchant_sign_plan_no_").GetAsync(opts)
@@ -3343,17 +3343,17 @@ func callGetV3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSign
 		return err
 	}
 	var answer struct {
+		SubMchID            string `json:"sub_mchid"`
 		SignPlanID          string `json:"sign_plan_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
 		MerchantSignPlanNo  string `json:"merchant_sign_plan_no"`
 		MerchantCallbackURL string `json:"merchant_callback_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SignPlanID, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.SignPlanID, answer.ServiceID)
 	return nil
 }
 
@@ -3373,7 +3373,7 @@ func callPostV3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSig
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sign_plan_id"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("sign_plan_id"), res.Get("service_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("signPlan").Chain("partner").Chain("userSignPlans").
 		Chain("merchantSignPlanNo").Chain("_merchant_sign_plan_no_").Chain("stop").PostAsync(opts)
@@ -3383,17 +3383,17 @@ func callPostV3PayscoreSignPlanPartnerUserSignPlansMerchantSignPlanNoMerchantSig
 		return err
 	}
 	var answer struct {
+		SubMchID            string `json:"sub_mchid"`
 		SignPlanID          string `json:"sign_plan_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
 		MerchantSignPlanNo  string `json:"merchant_sign_plan_no"`
 		MerchantCallbackURL string `json:"merchant_callback_url"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SignPlanID, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.SubMchID, answer.SignPlanID, answer.ServiceID)
 	return nil
 }
 
@@ -3429,7 +3429,7 @@ func callPostV3PayscoreSignPlanServiceorder(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_order_no"), res.Get("service_id"), res.Get("mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("signPlan").Chain("serviceorder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3438,17 +3438,17 @@ func callPostV3PayscoreSignPlanServiceorder(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
+		State               string `json:"state"`
 		OutOrderNo          string `json:"out_order_no"`
+		OrderID             string `json:"order_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
 		ServiceIntroduction string `json:"service_introduction"`
-		State               string `json:"state"`
-		StateDescription    string `json:"state_description"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutOrderNo, answer.ServiceID, answer.MchID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -3608,7 +3608,7 @@ func callPostV3PayscoreSmartretailOrders(ctx context.Context, client *wechatpay.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("smartretailOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3617,17 +3617,17 @@ func callPostV3PayscoreSmartretailOrders(ctx context.Context, client *wechatpay.
 		return err
 	}
 	var answer struct {
-		MchID                   string `json:"mchid"`
 		OutOrderNo              string `json:"out_order_no"`
-		ServiceID               string `json:"service_id"`
 		OrderID                 string `json:"order_id"`
+		MchID                   string `json:"mchid"`
+		ServiceID               string `json:"service_id"`
 		MiniprogramBusinesstype string `json:"miniprogram_businesstype"`
 		MiniprogramAppID        string `json:"miniprogram_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -3648,7 +3648,7 @@ func callGetV3PayscoreSmartretailOrders(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_order_no"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("smartretailOrders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3657,17 +3657,17 @@ func callGetV3PayscoreSmartretailOrders(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		MchID            string `json:"mchid"`
-		OutOrderNo       string `json:"out_order_no"`
-		ServiceID        string `json:"service_id"`
 		State            string `json:"state"`
+		OutOrderNo       string `json:"out_order_no"`
+		MchID            string `json:"mchid"`
+		ServiceID        string `json:"service_id"`
 		FinishType       int64  `json:"finish_type"`
 		ServiceStartTime string `json:"service_start_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.State, answer.OutOrderNo, answer.MchID)
 	return nil
 }
 
@@ -3688,7 +3688,7 @@ func callPostV3PayscoreSmartretailOrdersOutOrderNoCancel(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("smartretailOrders").Chain("_out_order_no_").Chain("cancel").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3697,15 +3697,15 @@ func callPostV3PayscoreSmartretailOrdersOutOrderNoCancel(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutOrderNo string `json:"out_order_no"`
-		ServiceID  string `json:"service_id"`
 		OrderID    string `json:"order_id"`
+		MchID      string `json:"mchid"`
+		ServiceID  string `json:"service_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 
@@ -3748,7 +3748,7 @@ func callPostV3PayscoreSmartretailOrdersOutOrderNoComplete(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_order_no"), res.Get("service_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("payscore").Chain("smartretailOrders").Chain("_out_order_no_").Chain("complete").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3757,15 +3757,15 @@ func callPostV3PayscoreSmartretailOrdersOutOrderNoComplete(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		MchID      string `json:"mchid"`
 		OutOrderNo string `json:"out_order_no"`
-		ServiceID  string `json:"service_id"`
 		OrderID    string `json:"order_id"`
+		MchID      string `json:"mchid"`
+		ServiceID  string `json:"service_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutOrderNo, answer.ServiceID)
+	fmt.Println(answer.OutOrderNo, answer.OrderID, answer.MchID)
 	return nil
 }
 

@@ -114,7 +114,7 @@ func callGetV3PlatsolutionEcommerceBankTransferRechargesOutRechargeNoOutRecharge
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("recharge_id"), res.Get("out_recharge_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("mchid"), res.Get("recharge_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("bankTransferRecharges").Chain("outRechargeNo").
 		Chain("_out_recharge_no_").GetAsync(opts)
@@ -124,17 +124,17 @@ func callGetV3PlatsolutionEcommerceBankTransferRechargesOutRechargeNoOutRecharge
 		return err
 	}
 	var answer struct {
+		SuccessTime   string `json:"success_time"`
 		MchID         string `json:"mchid"`
 		RechargeID    string `json:"recharge_id"`
 		OutRechargeNo string `json:"out_recharge_no"`
 		AccountType   string `json:"account_type"`
 		RechargeState string `json:"recharge_state"`
-		RechargeScene string `json:"recharge_scene"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.RechargeID, answer.OutRechargeNo)
+	fmt.Println(answer.SuccessTime, answer.MchID, answer.RechargeID)
 	return nil
 }
 
@@ -161,7 +161,7 @@ func callPostV3PlatsolutionEcommerceInsuranceCompensationContracts(ctx context.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("opened"), res.Get("success_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("sub_mchid"), res.Get("opened")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("insuranceCompensationContracts").PostAsync(opts)
 	// … other work, while the call runs …
@@ -170,14 +170,14 @@ func callPostV3PlatsolutionEcommerceInsuranceCompensationContracts(ctx context.C
 		return err
 	}
 	var answer struct {
+		SuccessTime string `json:"success_time"`
 		SubMchID    string `json:"sub_mchid"`
 		Opened      bool   `json:"opened"`
-		SuccessTime string `json:"success_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.Opened, answer.SuccessTime)
+	fmt.Println(answer.SuccessTime, answer.SubMchID, answer.Opened)
 	return nil
 }
 
@@ -193,7 +193,7 @@ func callPostV3PlatsolutionEcommerceInsuranceCompensationContractsSubMchidSubMch
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("opened"), res.Get("success_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("sub_mchid"), res.Get("opened")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("insuranceCompensationContracts").Chain("subMchid").
 		Chain("_sub_mchid_").Chain("checkOpened").PostAsync(opts)
@@ -203,14 +203,14 @@ func callPostV3PlatsolutionEcommerceInsuranceCompensationContractsSubMchidSubMch
 		return err
 	}
 	var answer struct {
+		SuccessTime string `json:"success_time"`
 		SubMchID    string `json:"sub_mchid"`
 		Opened      bool   `json:"opened"`
-		SuccessTime string `json:"success_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.Opened, answer.SuccessTime)
+	fmt.Println(answer.SuccessTime, answer.SubMchID, answer.Opened)
 	return nil
 }
 
@@ -240,7 +240,7 @@ func callPostV3PlatsolutionEcommerceMchTransferCompensateBills(ctx context.Conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("compensateBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -249,17 +249,17 @@ func callPostV3PlatsolutionEcommerceMchTransferCompensateBills(ctx context.Conte
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -275,7 +275,7 @@ func callGetV3PlatsolutionEcommerceMchTransferCompensateBillsBillIdBillId(ctx co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("compensateBills").
 		Chain("billId").Chain("_bill_id_").GetAsync(opts)
@@ -285,17 +285,17 @@ func callGetV3PlatsolutionEcommerceMchTransferCompensateBillsBillIdBillId(ctx co
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -311,7 +311,7 @@ func callGetV3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoOutBillNo(
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("compensateBills").
 		Chain("outBillNo").Chain("_out_bill_no_").GetAsync(opts)
@@ -321,17 +321,17 @@ func callGetV3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoOutBillNo(
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -347,7 +347,7 @@ func callPostV3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoOutBillNo
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("bill_id"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("bill_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("compensateBills").
 		Chain("outBillNo").Chain("_out_bill_no_").Chain("cancel").PostAsync(opts)
@@ -357,15 +357,15 @@ func callPostV3PlatsolutionEcommerceMchTransferCompensateBillsOutBillNoOutBillNo
 		return err
 	}
 	var answer struct {
+		State            string `json:"state"`
 		OutBillNo        string `json:"out_bill_no"`
 		BillID           string `json:"bill_id"`
-		State            string `json:"state"`
 		CancelAcceptTime string `json:"cancel_accept_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.BillID, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.BillID)
 	return nil
 }
 
@@ -448,7 +448,7 @@ func callPostV3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBill
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositAfterSalesCompensationBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -457,17 +457,17 @@ func callPostV3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBill
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -484,7 +484,7 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBills
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositAfterSalesCompensationBills").
 		Chain("billId").Chain("_bill_id_").GetAsync(opts)
@@ -494,17 +494,17 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBills
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -521,7 +521,7 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBills
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositAfterSalesCompensationBills").
 		Chain("outBillNo").Chain("_out_bill_no_").GetAsync(opts)
@@ -531,17 +531,17 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositAfterSalesCompensationBills
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -571,7 +571,7 @@ func callPostV3PlatsolutionEcommerceMchTransferDepositInsurancePremiumsCompensat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositInsurancePremiumsCompensationBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -580,17 +580,17 @@ func callPostV3PlatsolutionEcommerceMchTransferDepositInsurancePremiumsCompensat
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -606,7 +606,7 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositInsurancePremiumsCompensati
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositInsurancePremiumsCompensationBills").
 		Chain("_out_bill_no_").GetAsync(opts)
@@ -616,17 +616,17 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositInsurancePremiumsCompensati
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -657,7 +657,7 @@ func callPostV3PlatsolutionEcommerceMchTransferDepositShippingCostCompensationBi
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositShippingCostCompensationBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -666,17 +666,17 @@ func callPostV3PlatsolutionEcommerceMchTransferDepositShippingCostCompensationBi
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -693,7 +693,7 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositShippingCostCompensationBil
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("depositShippingCostCompensationBills").
 		Chain("outBillNo").Chain("_out_bill_no_").GetAsync(opts)
@@ -703,17 +703,17 @@ func callGetV3PlatsolutionEcommerceMchTransferDepositShippingCostCompensationBil
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -741,7 +741,7 @@ func callPostV3PlatsolutionEcommerceMchTransferInsuranceClaimBills(ctx context.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("insuranceClaimBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -750,17 +750,17 @@ func callPostV3PlatsolutionEcommerceMchTransferInsuranceClaimBills(ctx context.C
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		Amount         float64        `json:"amount"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -777,7 +777,7 @@ func callGetV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsBillIdBillId(ct
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("insuranceClaimBills").
 		Chain("billId").Chain("_bill_id_").GetAsync(opts)
@@ -787,17 +787,17 @@ func callGetV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsBillIdBillId(ct
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -814,7 +814,7 @@ func callGetV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBil
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("insuranceClaimBills").
 		Chain("outBillNo").Chain("_out_bill_no_").GetAsync(opts)
@@ -824,17 +824,17 @@ func callGetV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBil
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -851,7 +851,7 @@ func callPostV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBi
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("bill_id"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("insuranceClaimBills").
 		Chain("outBillNo").Chain("_out_bill_no_").Chain("cancel").PostAsync(opts)
@@ -861,16 +861,16 @@ func callPostV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsOutBillNoOutBi
 		return err
 	}
 	var answer struct {
-		OutBillNo        string `json:"out_bill_no"`
-		BillID           string `json:"bill_id"`
 		State            string `json:"state"`
-		CancelAcceptTime string `json:"cancel_accept_time"`
+		OutBillNo        string `json:"out_bill_no"`
 		SubMchID         string `json:"sub_mchid"`
+		BillID           string `json:"bill_id"`
+		CancelAcceptTime string `json:"cancel_accept_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.BillID, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.SubMchID)
 	return nil
 }
 
@@ -899,7 +899,7 @@ func callPostV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsPreTransfer(ct
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("bill_id"), res.Get("accept_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_bill_no"), res.Get("sub_mchid"), res.Get("bill_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("insuranceClaimBills").
 		Chain("preTransfer").PostAsync(opts)
@@ -910,15 +910,15 @@ func callPostV3PlatsolutionEcommerceMchTransferInsuranceClaimBillsPreTransfer(ct
 	}
 	var answer struct {
 		OutBillNo   string `json:"out_bill_no"`
+		SubMchID    string `json:"sub_mchid"`
 		BillID      string `json:"bill_id"`
 		AcceptTime  string `json:"accept_time"`
 		PackageInfo string `json:"package_info"`
-		SubMchID    string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.BillID, answer.AcceptTime)
+	fmt.Println(answer.OutBillNo, answer.SubMchID, answer.BillID)
 	return nil
 }
 
@@ -943,7 +943,7 @@ func callPostV3PlatsolutionEcommerceMchTransferSubMchCompensationBills(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("subMchCompensationBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -952,17 +952,17 @@ func callPostV3PlatsolutionEcommerceMchTransferSubMchCompensationBills(ctx conte
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		Amount         float64        `json:"amount"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -979,7 +979,7 @@ func callGetV3PlatsolutionEcommerceMchTransferSubMchCompensationBillsOutBillNo(c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("subMchCompensationBills").
 		Chain("_out_bill_no_").GetAsync(opts)
@@ -989,17 +989,17 @@ func callGetV3PlatsolutionEcommerceMchTransferSubMchCompensationBillsOutBillNo(c
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		Amount         float64        `json:"amount"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -1027,7 +1027,7 @@ func callPostV3PlatsolutionEcommerceMchTransferTransferBills(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1036,17 +1036,17 @@ func callPostV3PlatsolutionEcommerceMchTransferTransferBills(ctx context.Context
 		return err
 	}
 	var answer struct {
-		SpMchID        string         `json:"sp_mchid"`
-		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		TransferRemark string         `json:"transfer_remark"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
+		State       string  `json:"state"`
+		Amount      float64 `json:"amount"`
+		SuccessTime string  `json:"success_time"`
+		OutBillNo   string  `json:"out_bill_no"`
+		SubMchID    string  `json:"sub_mchid"`
+		SpMchID     string  `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -1063,7 +1063,7 @@ func callGetV3PlatsolutionEcommerceMchTransferTransferBillsBillIdBillId(ctx cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").
 		Chain("billId").Chain("_bill_id_").GetAsync(opts)
@@ -1073,17 +1073,17 @@ func callGetV3PlatsolutionEcommerceMchTransferTransferBillsBillIdBillId(ctx cont
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -1100,7 +1100,7 @@ func callGetV3PlatsolutionEcommerceMchTransferTransferBillsOutBillNoOutBillNo(ct
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("receiver_detail"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").
 		Chain("outBillNo").Chain("_out_bill_no_").GetAsync(opts)
@@ -1110,17 +1110,17 @@ func callGetV3PlatsolutionEcommerceMchTransferTransferBillsOutBillNoOutBillNo(ct
 		return err
 	}
 	var answer struct {
+		State          string         `json:"state"`
+		Amount         float64        `json:"amount"`
+		SuccessTime    string         `json:"success_time"`
+		OutBillNo      string         `json:"out_bill_no"`
 		SpMchID        string         `json:"sp_mchid"`
 		ReceiverDetail map[string]any `json:"receiver_detail"`
-		OutBillNo      string         `json:"out_bill_no"`
-		BillID         string         `json:"bill_id"`
-		State          string         `json:"state"`
-		AcceptTime     string         `json:"accept_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.ReceiverDetail, answer.OutBillNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -1139,7 +1139,7 @@ func callPostV3PlatsolutionEcommerceRechargeEmployees(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("sp_openid"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("rechargeEmployees").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1148,16 +1148,16 @@ func callPostV3PlatsolutionEcommerceRechargeEmployees(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
+		State      string `json:"state"`
 		SubMchID   string `json:"sub_mchid"`
 		SpOpenID   string `json:"sp_openid"`
-		State      string `json:"state"`
 		CreateTime string `json:"create_time"`
 		UpdateTime string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.SpOpenID, answer.State)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpOpenID)
 	return nil
 }
 
@@ -1205,7 +1205,7 @@ func callPostV3PlatsolutionEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpO
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("sp_openid"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("rechargeEmployees").Chain("subMchid").
 		Chain("_sub_mchid_").Chain("spOpenid").Chain("_sp_openid_").Chain("delete").PostAsync(opts)
@@ -1215,16 +1215,16 @@ func callPostV3PlatsolutionEcommerceRechargeEmployeesSubMchidSubMchidSpOpenidSpO
 		return err
 	}
 	var answer struct {
+		State      string `json:"state"`
 		SubMchID   string `json:"sub_mchid"`
 		SpOpenID   string `json:"sp_openid"`
-		State      string `json:"state"`
 		CreateTime string `json:"create_time"`
 		UpdateTime string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.SpOpenID, answer.State)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpOpenID)
 	return nil
 }
 
@@ -1282,7 +1282,7 @@ func callGetV3PlatsolutionEcommerceRechargesOutRechargeNoOutRechargeNo(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("recharge_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("recharges").Chain("outRechargeNo").
 		Chain("_out_recharge_no_").GetAsync(opts)
@@ -1292,17 +1292,17 @@ func callGetV3PlatsolutionEcommerceRechargesOutRechargeNoOutRechargeNo(ctx conte
 		return err
 	}
 	var answer struct {
-		SpMchID       string `json:"sp_mchid"`
+		SuccessTime   string `json:"success_time"`
 		SubMchID      string `json:"sub_mchid"`
+		SpMchID       string `json:"sp_mchid"`
 		RechargeID    string `json:"recharge_id"`
 		OutRechargeNo string `json:"out_recharge_no"`
 		AccountType   string `json:"account_type"`
-		RechargeState string `json:"recharge_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.RechargeID)
+	fmt.Println(answer.SuccessTime, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -1319,7 +1319,7 @@ func callPostV3PlatsolutionEcommerceRechargesOutRechargeNoOutRechargeNoClose(ctx
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("recharge_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("success_time"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("recharges").Chain("outRechargeNo").
 		Chain("_out_recharge_no_").Chain("close").PostAsync(opts)
@@ -1329,17 +1329,17 @@ func callPostV3PlatsolutionEcommerceRechargesOutRechargeNoOutRechargeNoClose(ctx
 		return err
 	}
 	var answer struct {
-		SpMchID       string `json:"sp_mchid"`
+		SuccessTime   string `json:"success_time"`
 		SubMchID      string `json:"sub_mchid"`
+		SpMchID       string `json:"sp_mchid"`
 		RechargeID    string `json:"recharge_id"`
 		OutRechargeNo string `json:"out_recharge_no"`
 		AccountType   string `json:"account_type"`
-		RechargeState string `json:"recharge_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.RechargeID)
+	fmt.Println(answer.SuccessTime, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -1378,7 +1378,7 @@ func callPostV3PlatsolutionEcommerceSettlePrepaySettleOrders(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_settle_batch_no"), res.Get("settle_batch_no"), res.Get("individual_auth_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_settle_batch_no"), res.Get("settle_batch_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("settle").Chain("prepaySettleOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1387,17 +1387,17 @@ func callPostV3PlatsolutionEcommerceSettlePrepaySettleOrders(ctx context.Context
 		return err
 	}
 	var answer struct {
+		State            string `json:"state"`
 		OutSettleBatchNo string `json:"out_settle_batch_no"`
 		SettleBatchNo    string `json:"settle_batch_no"`
 		IndividualAuthID string `json:"individual_auth_id"`
 		Description      string `json:"description"`
-		State            string `json:"state"`
 		TradeScenario    string `json:"trade_scenario"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutSettleBatchNo, answer.SettleBatchNo, answer.IndividualAuthID)
+	fmt.Println(answer.State, answer.OutSettleBatchNo, answer.SettleBatchNo)
 	return nil
 }
 
@@ -1413,7 +1413,7 @@ func callGetV3PlatsolutionEcommerceSettlePrepaySettleOrdersSettleBatchNo(ctx con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_settle_batch_no"), res.Get("settle_batch_no"), res.Get("individual_auth_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_settle_batch_no"), res.Get("settle_batch_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("settle").Chain("prepaySettleOrders").
 		Chain("_settle_batch_no_").GetAsync(opts)
@@ -1423,17 +1423,17 @@ func callGetV3PlatsolutionEcommerceSettlePrepaySettleOrdersSettleBatchNo(ctx con
 		return err
 	}
 	var answer struct {
+		State            string `json:"state"`
 		OutSettleBatchNo string `json:"out_settle_batch_no"`
 		SettleBatchNo    string `json:"settle_batch_no"`
 		IndividualAuthID string `json:"individual_auth_id"`
 		Description      string `json:"description"`
-		State            string `json:"state"`
 		TradeScenario    string `json:"trade_scenario"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutSettleBatchNo, answer.SettleBatchNo, answer.IndividualAuthID)
+	fmt.Println(answer.State, answer.OutSettleBatchNo, answer.SettleBatchNo)
 	return nil
 }
 
@@ -1455,7 +1455,7 @@ func callPostV3PlatsolutionEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAb
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_settle_batch_no"), res.Get("settle_batch_no"), res.Get("individual_auth_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_settle_batch_no"), res.Get("settle_batch_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("settle").Chain("prepaySettleOrders").
 		Chain("_settle_batch_no_").Chain("applyAbnormalSettle").PostAsync(opts)
@@ -1465,17 +1465,17 @@ func callPostV3PlatsolutionEcommerceSettlePrepaySettleOrdersSettleBatchNoApplyAb
 		return err
 	}
 	var answer struct {
+		State            string `json:"state"`
 		OutSettleBatchNo string `json:"out_settle_batch_no"`
 		SettleBatchNo    string `json:"settle_batch_no"`
 		IndividualAuthID string `json:"individual_auth_id"`
 		Description      string `json:"description"`
-		State            string `json:"state"`
 		TradeScenario    string `json:"trade_scenario"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutSettleBatchNo, answer.SettleBatchNo, answer.IndividualAuthID)
+	fmt.Println(answer.State, answer.OutSettleBatchNo, answer.SettleBatchNo)
 	return nil
 }
 
@@ -1499,7 +1499,7 @@ func callPostV3PlatsolutionEcommerceWithdrawDayEndBalanceWithdraw(ctx context.Co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("status")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("out_request_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("withdraw").Chain("dayEndBalanceWithdraw").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1508,17 +1508,17 @@ func callPostV3PlatsolutionEcommerceWithdrawDayEndBalanceWithdraw(ctx context.Co
 		return err
 	}
 	var answer struct {
-		SpMchID      string `json:"sp_mchid"`
-		SubMchID     string `json:"sub_mchid"`
 		Status       string `json:"status"`
-		WithdrawID   string `json:"withdraw_id"`
 		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
+		SpMchID      string `json:"sp_mchid"`
+		WithdrawID   string `json:"withdraw_id"`
 		TotalAmount  int64  `json:"total_amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.Status)
+	fmt.Println(answer.Status, answer.OutRequestNo, answer.SubMchID)
 	return nil
 }
 
@@ -1535,7 +1535,7 @@ func callGetV3PlatsolutionEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutR
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("status")) // gjson paths into the verified answer
+	fmt.Println(res.Get("status"), res.Get("out_request_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("ecommerce").Chain("withdraw").Chain("dayEndBalanceWithdraw").
 		Chain("outRequestNo").Chain("_out_request_no_").GetAsync(opts)
@@ -1545,17 +1545,17 @@ func callGetV3PlatsolutionEcommerceWithdrawDayEndBalanceWithdrawOutRequestNoOutR
 		return err
 	}
 	var answer struct {
-		SpMchID      string `json:"sp_mchid"`
-		SubMchID     string `json:"sub_mchid"`
 		Status       string `json:"status"`
-		WithdrawID   string `json:"withdraw_id"`
 		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
+		SpMchID      string `json:"sp_mchid"`
+		WithdrawID   string `json:"withdraw_id"`
 		TotalAmount  int64  `json:"total_amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.Status)
+	fmt.Println(answer.Status, answer.OutRequestNo, answer.SubMchID)
 	return nil
 }
 
@@ -1668,7 +1668,7 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetail
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("out_detail_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("batches").
 		Chain("batchId").Chain("_batch_id_").Chain("details").Chain("detailId").Chain("_detail_id_").GetAsync(opts)
@@ -1680,15 +1680,15 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesBatchIdBatchIdDetailsDetail
 	var answer struct {
 		OutBatchNo  string `json:"out_batch_no"`
 		BatchID     string `json:"batch_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutDetailNo string `json:"out_detail_no"`
 		DetailID    string `json:"detail_id"`
 		SpAppID     string `json:"sp_appid"`
-		SubMchID    string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.OutDetailNo)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -1706,7 +1706,7 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOut
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("batch_id"), res.Get("out_batch_no"), res.Get("detail_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("batches").
 		Chain("detailReceipts").Chain("outBatchNo").Chain("_out_batch_no_").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -1716,17 +1716,17 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOut
 		return err
 	}
 	var answer struct {
-		BatchID      string `json:"batch_id"`
 		OutBatchNo   string `json:"out_batch_no"`
+		BatchID      string `json:"batch_id"`
+		SubMchID     string `json:"sub_mchid"`
 		DetailID     string `json:"detail_id"`
 		OutDetailNo  string `json:"out_detail_no"`
-		SubMchID     string `json:"sub_mchid"`
 		ReceiptState string `json:"receipt_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BatchID, answer.OutBatchNo, answer.DetailID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -1744,7 +1744,7 @@ func callPostV3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOu
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_batch_no"), res.Get("out_detail_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("sub_mchid"), res.Get("out_detail_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("batches").
 		Chain("detailReceipts").Chain("outBatchNo").Chain("_out_batch_no_").Chain("outDetailNo").Chain("_out_detail_no_").
@@ -1755,15 +1755,15 @@ func callPostV3PlatsolutionInsuranceMchTransferBatchesDetailReceiptsOutBatchNoOu
 		return err
 	}
 	var answer struct {
-		SubMchID     string `json:"sub_mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
+		SubMchID     string `json:"sub_mchid"`
 		OutDetailNo  string `json:"out_detail_no"`
 		ReceiptState string `json:"receipt_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBatchNo, answer.OutDetailNo)
+	fmt.Println(answer.OutBatchNo, answer.SubMchID, answer.OutDetailNo)
 	return nil
 }
 
@@ -1822,7 +1822,7 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetails
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("out_detail_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("batches").
 		Chain("outBatchNo").Chain("_out_batch_no_").Chain("details").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -1834,15 +1834,15 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesOutBatchNoOutBatchNoDetails
 	var answer struct {
 		OutBatchNo  string `json:"out_batch_no"`
 		BatchID     string `json:"batch_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutDetailNo string `json:"out_detail_no"`
 		DetailID    string `json:"detail_id"`
 		SpAppID     string `json:"sp_appid"`
-		SubMchID    string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.OutDetailNo)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -1859,7 +1859,7 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOu
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("batch_id"), res.Get("out_batch_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("batches").
 		Chain("summaryReceipts").Chain("outBatchNo").Chain("_out_batch_no_").GetAsync(opts)
@@ -1869,8 +1869,8 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOu
 		return err
 	}
 	var answer struct {
-		BatchID      string `json:"batch_id"`
 		OutBatchNo   string `json:"out_batch_no"`
+		BatchID      string `json:"batch_id"`
 		SubMchID     string `json:"sub_mchid"`
 		ReceiptState string `json:"receipt_state"`
 		HashType     string `json:"hash_type"`
@@ -1879,7 +1879,7 @@ func callGetV3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoOu
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BatchID, answer.OutBatchNo, answer.SubMchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -1896,7 +1896,7 @@ func callPostV3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoO
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_batch_no"), res.Get("receipt_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("sub_mchid"), res.Get("receipt_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("batches").
 		Chain("summaryReceipts").Chain("outBatchNo").Chain("_out_batch_no_").Chain("apply").PostAsync(opts)
@@ -1906,14 +1906,14 @@ func callPostV3PlatsolutionInsuranceMchTransferBatchesSummaryReceiptsOutBatchNoO
 		return err
 	}
 	var answer struct {
-		SubMchID     string `json:"sub_mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
+		SubMchID     string `json:"sub_mchid"`
 		ReceiptState string `json:"receipt_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBatchNo, answer.ReceiptState)
+	fmt.Println(answer.OutBatchNo, answer.SubMchID, answer.ReceiptState)
 	return nil
 }
 
@@ -1966,7 +1966,7 @@ func callPostV3PlatsolutionInsuranceMchTransferReservationApply(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_reservation_no"), res.Get("reservation_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("out_reservation_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("reservation").
 		Chain("apply").PostAsync(opts, enc)
@@ -1976,17 +1976,17 @@ func callPostV3PlatsolutionInsuranceMchTransferReservationApply(ctx context.Cont
 		return err
 	}
 	var answer struct {
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
 		OutReservationNo string `json:"out_reservation_no"`
 		ReservationID    string `json:"reservation_id"`
 		AcceptTime       string `json:"accept_time"`
-		State            string `json:"state"`
 		PackageInfo      string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutReservationNo, answer.ReservationID)
+	fmt.Println(answer.State, answer.SubMchID, answer.OutReservationNo)
 	return nil
 }
 
@@ -2003,7 +2003,7 @@ func callGetV3PlatsolutionInsuranceMchTransferReservationOutReservationNoOutRese
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("reservation").
 		Chain("outReservationNo").Chain("_out_reservation_no_").GetAsync(opts)
@@ -2013,17 +2013,17 @@ func callGetV3PlatsolutionInsuranceMchTransferReservationOutReservationNoOutRese
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		SpAppID          string `json:"sp_appid"`
 		ReservationID    string `json:"reservation_id"`
 		OutReservationNo string `json:"out_reservation_no"`
-		TransferSceneID  string `json:"transfer_scene_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SpAppID)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -2040,7 +2040,7 @@ func callPostV3PlatsolutionInsuranceMchTransferReservationOutReservationNoOutRes
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("reservation").
 		Chain("outReservationNo").Chain("_out_reservation_no_").Chain("close").PostAsync(opts)
@@ -2050,17 +2050,17 @@ func callPostV3PlatsolutionInsuranceMchTransferReservationOutReservationNoOutRes
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		SpAppID          string `json:"sp_appid"`
 		ReservationID    string `json:"reservation_id"`
 		OutReservationNo string `json:"out_reservation_no"`
-		TransferSceneID  string `json:"transfer_scene_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SpAppID)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -2077,7 +2077,7 @@ func callGetV3PlatsolutionInsuranceMchTransferReservationReservationIdReservatio
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("insurance").Chain("mchTransfer").Chain("reservation").
 		Chain("reservationId").Chain("_reservation_id_").GetAsync(opts)
@@ -2087,16 +2087,16 @@ func callGetV3PlatsolutionInsuranceMchTransferReservationReservationIdReservatio
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		SpAppID          string `json:"sp_appid"`
 		ReservationID    string `json:"reservation_id"`
 		OutReservationNo string `json:"out_reservation_no"`
-		TransferSceneID  string `json:"transfer_scene_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SpAppID)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpMchID)
 	return nil
 }

@@ -175,7 +175,7 @@ func callPostV2PayProfitsharingquery(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("out_order_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("profitsharingquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -184,7 +184,7 @@ func callPostV2PayProfitsharingquery(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_order_no"], fields["order_id"])
+	fmt.Println(fields["transaction_id"], fields["status"], fields["out_order_no"])
 	return nil
 }
 
@@ -241,7 +241,7 @@ func callPostV2PayProfitsharingreturnquery(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_return_no"), res.Get("return_account_type"), res.Get("return_account")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("out_return_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("profitsharingreturnquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -250,7 +250,7 @@ func callPostV2PayProfitsharingreturnquery(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_return_no"], fields["return_account_type"], fields["return_account"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["out_return_no"])
 	return nil
 }
 
@@ -312,7 +312,7 @@ func callPostV2SecapiPayProfitsharing(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("out_order_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("secapi").Chain("pay").Chain("profitsharing").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -321,7 +321,7 @@ func callPostV2SecapiPayProfitsharing(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_order_no"], fields["order_id"])
+	fmt.Println(fields["transaction_id"], fields["status"], fields["out_order_no"])
 	return nil
 }
 
@@ -385,7 +385,7 @@ func callPostV2SecapiPayProfitsharingreturn(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("out_return_no"), res.Get("return_account_type"), res.Get("return_account")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_order_no"), res.Get("order_id"), res.Get("out_return_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("secapi").Chain("pay").Chain("profitsharingreturn").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -394,7 +394,7 @@ func callPostV2SecapiPayProfitsharingreturn(ctx context.Context, client *wechatp
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["out_return_no"], fields["return_account_type"], fields["return_account"])
+	fmt.Println(fields["out_order_no"], fields["order_id"], fields["out_return_no"])
 	return nil
 }
 
@@ -446,7 +446,7 @@ func callPostV3BrandProfitsharingFinishOrder(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("profitsharing").Chain("finishOrder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -455,15 +455,15 @@ func callPostV3BrandProfitsharingFinishOrder(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		SubMchID      string `json:"sub_mchid"`
 		TransactionID string `json:"transaction_id"`
 		OutOrderNo    string `json:"out_order_no"`
 		OrderID       string `json:"order_id"`
+		SubMchID      string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.OutOrderNo)
+	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -511,7 +511,7 @@ func callPostV3BrandProfitsharingOrders(ctx context.Context, client *wechatpay.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("brand_mchid"), res.Get("sub_mchid"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("profitsharing").Chain("orders").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -520,17 +520,17 @@ func callPostV3BrandProfitsharingOrders(ctx context.Context, client *wechatpay.C
 		return err
 	}
 	var answer struct {
-		BrandMchID    string           `json:"brand_mchid"`
-		SubMchID      string           `json:"sub_mchid"`
-		TransactionID string           `json:"transaction_id"`
-		OutOrderNo    string           `json:"out_order_no"`
-		OrderID       string           `json:"order_id"`
-		Receivers     []map[string]any `json:"receivers"`
+		TransactionID string `json:"transaction_id"`
+		Status        string `json:"status"`
+		OutOrderNo    string `json:"out_order_no"`
+		OrderID       string `json:"order_id"`
+		SubMchID      string `json:"sub_mchid"`
+		BrandMchID    string `json:"brand_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BrandMchID, answer.SubMchID, answer.TransactionID)
+	fmt.Println(answer.TransactionID, answer.Status, answer.OutOrderNo)
 	return nil
 }
 
@@ -550,7 +550,7 @@ func callGetV3BrandProfitsharingOrders(ctx context.Context, client *wechatpay.Cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("profitsharing").Chain("orders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -559,17 +559,17 @@ func callGetV3BrandProfitsharingOrders(ctx context.Context, client *wechatpay.Cl
 		return err
 	}
 	var answer struct {
-		SubMchID      string           `json:"sub_mchid"`
 		TransactionID string           `json:"transaction_id"`
+		Status        string           `json:"status"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		Status        string           `json:"status"`
+		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.OutOrderNo)
+	fmt.Println(answer.TransactionID, answer.Status, answer.OutOrderNo)
 	return nil
 }
 
@@ -703,7 +703,7 @@ func callPostV3BrandProfitsharingReturnorders(ctx context.Context, client *wecha
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("order_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("profitsharing").Chain("returnorders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -712,17 +712,17 @@ func callPostV3BrandProfitsharingReturnorders(ctx context.Context, client *wecha
 		return err
 	}
 	var answer struct {
-		SubMchID    string `json:"sub_mchid"`
-		OrderID     string `json:"order_id"`
+		Amount      int64  `json:"amount"`
 		OutOrderNo  string `json:"out_order_no"`
+		OrderID     string `json:"order_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutReturnNo string `json:"out_return_no"`
 		ReturnMchID string `json:"return_mchid"`
-		Amount      int64  `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OrderID, answer.OutOrderNo)
+	fmt.Println(answer.Amount, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -743,7 +743,7 @@ func callGetV3BrandProfitsharingReturnorders(ctx context.Context, client *wechat
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("order_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("brand").Chain("profitsharing").Chain("returnorders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -752,17 +752,17 @@ func callGetV3BrandProfitsharingReturnorders(ctx context.Context, client *wechat
 		return err
 	}
 	var answer struct {
-		SubMchID    string `json:"sub_mchid"`
-		OrderID     string `json:"order_id"`
+		Amount      int64  `json:"amount"`
 		OutOrderNo  string `json:"out_order_no"`
+		OrderID     string `json:"order_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutReturnNo string `json:"out_return_no"`
 		ReturnMchID string `json:"return_mchid"`
-		ReturnNo    string `json:"return_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OrderID, answer.OutOrderNo)
+	fmt.Println(answer.Amount, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -785,7 +785,7 @@ func callPostV3EcommerceProfitsharingAfterSalesOrders(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("amount")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("amount"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("afterSalesOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -794,14 +794,14 @@ func callPostV3EcommerceProfitsharingAfterSalesOrders(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		SubMchID      string `json:"sub_mchid"`
 		TransactionID string `json:"transaction_id"`
 		Amount        int64  `json:"amount"`
+		SubMchID      string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.Amount)
+	fmt.Println(answer.TransactionID, answer.Amount, answer.SubMchID)
 	return nil
 }
 
@@ -820,7 +820,7 @@ func callGetV3EcommerceProfitsharingAfterSalesOrders(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("amount")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("amount"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("afterSalesOrders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -829,9 +829,9 @@ func callGetV3EcommerceProfitsharingAfterSalesOrders(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		SubMchID      string `json:"sub_mchid"`
 		TransactionID string `json:"transaction_id"`
 		Amount        int64  `json:"amount"`
+		SubMchID      string `json:"sub_mchid"`
 		Result        string `json:"result"`
 		FinishTime    string `json:"finish_time"`
 		FailReason    string `json:"fail_reason"`
@@ -839,7 +839,7 @@ func callGetV3EcommerceProfitsharingAfterSalesOrders(ctx context.Context, client
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.Amount)
+	fmt.Println(answer.TransactionID, answer.Amount, answer.SubMchID)
 	return nil
 }
 
@@ -860,7 +860,7 @@ func callPostV3EcommerceProfitsharingFinishOrder(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("finishOrder").PostAsync(opts)
 	// … other work, while the call runs …
@@ -869,15 +869,15 @@ func callPostV3EcommerceProfitsharingFinishOrder(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		SubMchID      string `json:"sub_mchid"`
 		TransactionID string `json:"transaction_id"`
 		OutOrderNo    string `json:"out_order_no"`
 		OrderID       string `json:"order_id"`
+		SubMchID      string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.OutOrderNo)
+	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -923,7 +923,7 @@ func callPostV3EcommerceProfitsharingOrders(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("orders").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -932,17 +932,17 @@ func callPostV3EcommerceProfitsharingOrders(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		SubMchID      string           `json:"sub_mchid"`
 		TransactionID string           `json:"transaction_id"`
+		Status        string           `json:"status"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
+		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
-		Status        string           `json:"status"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.OutOrderNo)
+	fmt.Println(answer.TransactionID, answer.Status, answer.OutOrderNo)
 	return nil
 }
 
@@ -962,7 +962,7 @@ func callGetV3EcommerceProfitsharingOrders(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("transaction_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("status"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("orders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -971,17 +971,17 @@ func callGetV3EcommerceProfitsharingOrders(ctx context.Context, client *wechatpa
 		return err
 	}
 	var answer struct {
-		SubMchID      string           `json:"sub_mchid"`
 		TransactionID string           `json:"transaction_id"`
+		Status        string           `json:"status"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		Status        string           `json:"status"`
+		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.TransactionID, answer.OutOrderNo)
+	fmt.Println(answer.TransactionID, answer.Status, answer.OutOrderNo)
 	return nil
 }
 
@@ -1126,7 +1126,7 @@ func callPostV3EcommerceProfitsharingReturnorders(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("order_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("returnorders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1135,17 +1135,17 @@ func callPostV3EcommerceProfitsharingReturnorders(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		SubMchID    string `json:"sub_mchid"`
-		OrderID     string `json:"order_id"`
+		Amount      int64  `json:"amount"`
 		OutOrderNo  string `json:"out_order_no"`
+		OrderID     string `json:"order_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutReturnNo string `json:"out_return_no"`
 		ReturnMchID string `json:"return_mchid"`
-		Amount      int64  `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OrderID, answer.OutOrderNo)
+	fmt.Println(answer.Amount, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -1166,7 +1166,7 @@ func callGetV3EcommerceProfitsharingReturnorders(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("order_id"), res.Get("out_order_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("profitsharing").Chain("returnorders").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1175,17 +1175,17 @@ func callGetV3EcommerceProfitsharingReturnorders(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		SubMchID    string `json:"sub_mchid"`
-		OrderID     string `json:"order_id"`
+		Amount      int64  `json:"amount"`
 		OutOrderNo  string `json:"out_order_no"`
+		OrderID     string `json:"order_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutReturnNo string `json:"out_return_no"`
 		ReturnMchID string `json:"return_mchid"`
-		Amount      int64  `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OrderID, answer.OutOrderNo)
+	fmt.Println(answer.Amount, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -1266,7 +1266,7 @@ func callPostV3GlobalProfitSharingOrders(ctx context.Context, client *wechatpay.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("profitSharing").Chain("orders").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1276,16 +1276,16 @@ func callPostV3GlobalProfitSharingOrders(ctx context.Context, client *wechatpay.
 	}
 	var answer struct {
 		TransactionID string           `json:"transaction_id"`
+		State         string           `json:"state"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		State         string           `json:"state"`
 		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.TransactionID, answer.State, answer.OutOrderNo)
 	return nil
 }
 
@@ -1307,7 +1307,7 @@ func callPostV3GlobalProfitSharingOrdersUnfreeze(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("profitSharing").Chain("orders").Chain("unfreeze").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1317,16 +1317,16 @@ func callPostV3GlobalProfitSharingOrdersUnfreeze(ctx context.Context, client *we
 	}
 	var answer struct {
 		TransactionID string           `json:"transaction_id"`
+		State         string           `json:"state"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		State         string           `json:"state"`
 		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.TransactionID, answer.State, answer.OutOrderNo)
 	return nil
 }
 
@@ -1347,7 +1347,7 @@ func callGetV3GlobalProfitSharingOrdersOutOrderNo(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("profitSharing").Chain("orders").Chain("_out_order_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1357,16 +1357,16 @@ func callGetV3GlobalProfitSharingOrdersOutOrderNo(ctx context.Context, client *w
 	}
 	var answer struct {
 		TransactionID string           `json:"transaction_id"`
+		State         string           `json:"state"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		State         string           `json:"state"`
 		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.TransactionID, answer.State, answer.OutOrderNo)
 	return nil
 }
 
@@ -1413,7 +1413,7 @@ func callPostV3GlobalProfitSharingReceivers(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("type"), res.Get("account"), res.Get("relation_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("type")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("profitSharing").Chain("receivers").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1422,17 +1422,17 @@ func callPostV3GlobalProfitSharingReceivers(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		Type           string `json:"type"`
-		Account        string `json:"account"`
-		RelationType   string `json:"relation_type"`
-		SubMchID       string `json:"sub_mchid"`
-		Name           string `json:"name"`
-		CustomRelation string `json:"custom_relation"`
+		State        string `json:"state"`
+		SubMchID     string `json:"sub_mchid"`
+		Type         string `json:"type"`
+		Account      string `json:"account"`
+		RelationType string `json:"relation_type"`
+		Name         string `json:"name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Type, answer.Account, answer.RelationType)
+	fmt.Println(answer.State, answer.SubMchID, answer.Type)
 	return nil
 }
 
@@ -1486,7 +1486,7 @@ func callGetV3GlobalProfitSharingReceiversAccount(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("type"), res.Get("account"), res.Get("relation_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("type")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("profitSharing").Chain("receivers").Chain("_account_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1495,17 +1495,17 @@ func callGetV3GlobalProfitSharingReceiversAccount(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		Type           string `json:"type"`
-		Account        string `json:"account"`
-		RelationType   string `json:"relation_type"`
-		SubMchID       string `json:"sub_mchid"`
-		Name           string `json:"name"`
-		CustomRelation string `json:"custom_relation"`
+		State        string `json:"state"`
+		SubMchID     string `json:"sub_mchid"`
+		Type         string `json:"type"`
+		Account      string `json:"account"`
+		RelationType string `json:"relation_type"`
+		Name         string `json:"name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Type, answer.Account, answer.RelationType)
+	fmt.Println(answer.State, answer.SubMchID, answer.Type)
 	return nil
 }
 
@@ -1781,7 +1781,7 @@ func callPostV3ProfitsharingOrders(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("orders").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1791,16 +1791,16 @@ func callPostV3ProfitsharingOrders(ctx context.Context, client *wechatpay.Client
 	}
 	var answer struct {
 		TransactionID string           `json:"transaction_id"`
+		State         string           `json:"state"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		State         string           `json:"state"`
 		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.TransactionID, answer.State, answer.OutOrderNo)
 	return nil
 }
 
@@ -1821,7 +1821,7 @@ func callPostV3ProfitsharingOrdersUnfreeze(ctx context.Context, client *wechatpa
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("orders").Chain("unfreeze").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1831,16 +1831,16 @@ func callPostV3ProfitsharingOrdersUnfreeze(ctx context.Context, client *wechatpa
 	}
 	var answer struct {
 		TransactionID string           `json:"transaction_id"`
+		State         string           `json:"state"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		State         string           `json:"state"`
 		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.TransactionID, answer.State, answer.OutOrderNo)
 	return nil
 }
 
@@ -1860,7 +1860,7 @@ func callGetV3ProfitsharingOrdersOutOrderNo(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("transaction_id"), res.Get("state"), res.Get("out_order_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("orders").Chain("_out_order_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1870,16 +1870,16 @@ func callGetV3ProfitsharingOrdersOutOrderNo(ctx context.Context, client *wechatp
 	}
 	var answer struct {
 		TransactionID string           `json:"transaction_id"`
+		State         string           `json:"state"`
 		OutOrderNo    string           `json:"out_order_no"`
 		OrderID       string           `json:"order_id"`
-		State         string           `json:"state"`
 		SubMchID      string           `json:"sub_mchid"`
 		Receivers     []map[string]any `json:"receivers"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.TransactionID, answer.OutOrderNo, answer.OrderID)
+	fmt.Println(answer.TransactionID, answer.State, answer.OutOrderNo)
 	return nil
 }
 
@@ -1919,7 +1919,7 @@ func callPostV3ProfitsharingReceiversAdd(ctx context.Context, client *wechatpay.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("type"), res.Get("account"), res.Get("relation_type")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("type"), res.Get("account")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("receivers").Chain("add").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1928,17 +1928,17 @@ func callPostV3ProfitsharingReceiversAdd(ctx context.Context, client *wechatpay.
 		return err
 	}
 	var answer struct {
+		SubMchID       string `json:"sub_mchid"`
 		Type           string `json:"type"`
 		Account        string `json:"account"`
 		RelationType   string `json:"relation_type"`
-		SubMchID       string `json:"sub_mchid"`
 		Name           string `json:"name"`
 		CustomRelation string `json:"custom_relation"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Type, answer.Account, answer.RelationType)
+	fmt.Println(answer.SubMchID, answer.Type, answer.Account)
 	return nil
 }
 
@@ -1960,7 +1960,7 @@ func callPostV3ProfitsharingReceiversDelete(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("type"), res.Get("account"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("type"), res.Get("account")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("receivers").Chain("delete").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1969,14 +1969,14 @@ func callPostV3ProfitsharingReceiversDelete(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
+		SubMchID string `json:"sub_mchid"`
 		Type     string `json:"type"`
 		Account  string `json:"account"`
-		SubMchID string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.Type, answer.Account, answer.SubMchID)
+	fmt.Println(answer.SubMchID, answer.Type, answer.Account)
 	return nil
 }
 
@@ -2000,7 +2000,7 @@ func callPostV3ProfitsharingReturnOrders(ctx context.Context, client *wechatpay.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("order_id"), res.Get("out_order_no"), res.Get("out_return_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("returnOrders").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2009,17 +2009,17 @@ func callPostV3ProfitsharingReturnOrders(ctx context.Context, client *wechatpay.
 		return err
 	}
 	var answer struct {
-		OrderID     string `json:"order_id"`
+		Amount      int64  `json:"amount"`
 		OutOrderNo  string `json:"out_order_no"`
+		OrderID     string `json:"order_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutReturnNo string `json:"out_return_no"`
 		ReturnID    string `json:"return_id"`
-		ReturnMchID string `json:"return_mchid"`
-		Amount      int64  `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OrderID, answer.OutOrderNo, answer.OutReturnNo)
+	fmt.Println(answer.Amount, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 
@@ -2039,7 +2039,7 @@ func callGetV3ProfitsharingReturnOrdersOutReturnNo(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("order_id"), res.Get("out_order_no"), res.Get("out_return_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_order_no"), res.Get("order_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("profitsharing").Chain("returnOrders").Chain("_out_return_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2048,17 +2048,17 @@ func callGetV3ProfitsharingReturnOrdersOutReturnNo(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		OrderID     string `json:"order_id"`
+		Amount      int64  `json:"amount"`
 		OutOrderNo  string `json:"out_order_no"`
+		OrderID     string `json:"order_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutReturnNo string `json:"out_return_no"`
 		ReturnID    string `json:"return_id"`
-		ReturnMchID string `json:"return_mchid"`
-		Amount      int64  `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OrderID, answer.OutOrderNo, answer.OutReturnNo)
+	fmt.Println(answer.Amount, answer.OutOrderNo, answer.OrderID)
 	return nil
 }
 

@@ -61,7 +61,7 @@ func callPostV2PayRefundquery(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_trade_no"), res.Get("total_fee")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("total_fee")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("refundquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -70,7 +70,7 @@ func callPostV2PayRefundquery(ctx context.Context, client *wechatpay.Client) err
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_trade_no"], fields["total_fee"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["total_fee"])
 	return nil
 }
 
@@ -97,7 +97,7 @@ func callPostV2PayRefundqueryv2(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_trade_no"), res.Get("total_fee")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("total_fee")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("pay").Chain("refundqueryv2").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -106,7 +106,7 @@ func callPostV2PayRefundqueryv2(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_trade_no"], fields["total_fee"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["total_fee"])
 	return nil
 }
 
@@ -138,7 +138,7 @@ func callPostV2SecapiPayRefund(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_trade_no"), res.Get("out_refund_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("secapi").Chain("pay").Chain("refund").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -147,7 +147,7 @@ func callPostV2SecapiPayRefund(ctx context.Context, client *wechatpay.Client) er
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_trade_no"], fields["out_refund_no"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["out_refund_no"])
 	return nil
 }
 
@@ -180,7 +180,7 @@ func callPostV2SecapiPayRefundv2(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("transaction_id"), res.Get("out_trade_no"), res.Get("out_refund_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("secapi").Chain("pay").Chain("refundv2").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -189,7 +189,7 @@ func callPostV2SecapiPayRefundv2(ctx context.Context, client *wechatpay.Client) 
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["transaction_id"], fields["out_trade_no"], fields["out_refund_no"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["out_refund_no"])
 	return nil
 }
 
@@ -228,7 +228,7 @@ func callPostV3EcommerceRefundsApply(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_refund_no"), res.Get("refund_id"), res.Get("amount")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("refunds").Chain("apply").PostAsync(opts)
 	// … other work, while the call runs …
@@ -237,17 +237,17 @@ func callPostV3EcommerceRefundsApply(ctx context.Context, client *wechatpay.Clie
 		return err
 	}
 	var answer struct {
-		RefundID        string           `json:"refund_id"`
 		OutRefundNo     string           `json:"out_refund_no"`
-		CreateTime      string           `json:"create_time"`
+		RefundID        string           `json:"refund_id"`
 		Amount          map[string]any   `json:"amount"`
+		CreateTime      string           `json:"create_time"`
 		PromotionDetail []map[string]any `json:"promotion_detail"`
 		RefundAccount   string           `json:"refund_account"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.CreateTime)
+	fmt.Println(answer.OutRefundNo, answer.RefundID, answer.Amount)
 	return nil
 }
 
@@ -267,7 +267,7 @@ func callGetV3EcommerceRefundsIdRefundId(ctx context.Context, client *wechatpay.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("refunds").Chain("id").Chain("_refund_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -276,17 +276,17 @@ func callGetV3EcommerceRefundsIdRefundId(ctx context.Context, client *wechatpay.
 		return err
 	}
 	var answer struct {
-		RefundID      string `json:"refund_id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -306,7 +306,7 @@ func callGetV3EcommerceRefundsOutRefundNoOutRefundNo(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("refunds").Chain("outRefundNo").Chain("_out_refund_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -315,17 +315,17 @@ func callGetV3EcommerceRefundsOutRefundNoOutRefundNo(ctx context.Context, client
 		return err
 	}
 	var answer struct {
-		RefundID      string `json:"refund_id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -365,7 +365,7 @@ func callPostV3EcommerceRefundsRefundIdApplyAbnormalRefund(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("refunds").Chain("_refund_id_").Chain("applyAbnormalRefund").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -374,17 +374,17 @@ func callPostV3EcommerceRefundsRefundIdApplyAbnormalRefund(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		RefundID      string `json:"refund_id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -401,7 +401,7 @@ func callPostV3EcommerceRefundsRefundIdReturnAdvance(ctx context.Context, client
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("advance_return_id"), res.Get("return_amount")) // gjson paths into the verified answer
+	fmt.Println(res.Get("refund_id"), res.Get("success_time"), res.Get("advance_return_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("refunds").Chain("_refund_id_").Chain("returnAdvance").PostAsync(opts)
 	// … other work, while the call runs …
@@ -411,16 +411,16 @@ func callPostV3EcommerceRefundsRefundIdReturnAdvance(ctx context.Context, client
 	}
 	var answer struct {
 		RefundID        string `json:"refund_id"`
+		SuccessTime     string `json:"success_time"`
 		AdvanceReturnID string `json:"advance_return_id"`
 		ReturnAmount    int64  `json:"return_amount"`
 		PayerMchID      string `json:"payer_mchid"`
 		PayerAccount    string `json:"payer_account"`
-		PayeeMchID      string `json:"payee_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.AdvanceReturnID, answer.ReturnAmount)
+	fmt.Println(answer.RefundID, answer.SuccessTime, answer.AdvanceReturnID)
 	return nil
 }
 
@@ -437,7 +437,7 @@ func callGetV3EcommerceRefundsRefundIdReturnAdvance(ctx context.Context, client 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("advance_return_id"), res.Get("return_amount")) // gjson paths into the verified answer
+	fmt.Println(res.Get("refund_id"), res.Get("success_time"), res.Get("advance_return_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("refunds").Chain("_refund_id_").Chain("returnAdvance").GetAsync(opts)
 	// … other work, while the call runs …
@@ -447,16 +447,16 @@ func callGetV3EcommerceRefundsRefundIdReturnAdvance(ctx context.Context, client 
 	}
 	var answer struct {
 		RefundID        string `json:"refund_id"`
+		SuccessTime     string `json:"success_time"`
 		AdvanceReturnID string `json:"advance_return_id"`
 		ReturnAmount    int64  `json:"return_amount"`
 		PayerMchID      string `json:"payer_mchid"`
 		PayerAccount    string `json:"payer_account"`
-		PayeeMchID      string `json:"payee_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.AdvanceReturnID, answer.ReturnAmount)
+	fmt.Println(answer.RefundID, answer.SuccessTime, answer.AdvanceReturnID)
 	return nil
 }
 
@@ -550,7 +550,7 @@ func callPostV3GlobalRefunds(ctx context.Context, client *wechatpay.Client) erro
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_refund_no"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_refund_no"), res.Get("amount"), res.Get("id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("refunds").PostAsync(opts)
 	// … other work, while the call runs …
@@ -559,16 +559,16 @@ func callPostV3GlobalRefunds(ctx context.Context, client *wechatpay.Client) erro
 		return err
 	}
 	var answer struct {
-		ID          string         `json:"id"`
 		OutRefundNo string         `json:"out_refund_no"`
-		CreateTime  string         `json:"create_time"`
 		Amount      map[string]any `json:"amount"`
+		ID          string         `json:"id"`
+		CreateTime  string         `json:"create_time"`
 		Detail      map[string]any `json:"detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutRefundNo, answer.CreateTime)
+	fmt.Println(answer.OutRefundNo, answer.Amount, answer.ID)
 	return nil
 }
 
@@ -593,7 +593,7 @@ func callGetV3GlobalRefunds(ctx context.Context, client *wechatpay.Client) error
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("amount"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("refunds").GetAsync(opts)
 	// … other work, while the call runs …
@@ -602,17 +602,17 @@ func callGetV3GlobalRefunds(ctx context.Context, client *wechatpay.Client) error
 		return err
 	}
 	var answer struct {
-		ID         string         `json:"id"`
-		MchID      string         `json:"mchid"`
-		SubMchID   string         `json:"sub_mchid"`
-		SpMchID    string         `json:"sp_mchid"`
 		OutTradeNo string         `json:"out_trade_no"`
 		Amount     map[string]any `json:"amount"`
+		SubMchID   string         `json:"sub_mchid"`
+		ID         string         `json:"id"`
+		MchID      string         `json:"mchid"`
+		SpMchID    string         `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.Amount, answer.SubMchID)
 	return nil
 }
 
@@ -634,7 +634,7 @@ func callGetV3GlobalRefundsIdRefundId(ctx context.Context, client *wechatpay.Cli
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("refunds").Chain("id").Chain("_refund_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -643,17 +643,17 @@ func callGetV3GlobalRefundsIdRefundId(ctx context.Context, client *wechatpay.Cli
 		return err
 	}
 	var answer struct {
-		ID            string `json:"id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -675,7 +675,7 @@ func callGetV3GlobalRefundsOutRefundNoOutRefundNo(ctx context.Context, client *w
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("global").Chain("refunds").Chain("outRefundNo").Chain("_out_refund_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -684,17 +684,17 @@ func callGetV3GlobalRefundsOutRefundNoOutRefundNo(ctx context.Context, client *w
 		return err
 	}
 	var answer struct {
-		ID            string `json:"id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -736,7 +736,7 @@ func callPostV3RefundDomesticRefunds(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refund").Chain("domestic").Chain("refunds").PostAsync(opts)
 	// … other work, while the call runs …
@@ -745,17 +745,17 @@ func callPostV3RefundDomesticRefunds(ctx context.Context, client *wechatpay.Clie
 		return err
 	}
 	var answer struct {
-		RefundID            string `json:"refund_id"`
-		OutRefundNo         string `json:"out_refund_no"`
-		TransactionID       string `json:"transaction_id"`
-		OutTradeNo          string `json:"out_trade_no"`
-		Channel             string `json:"channel"`
-		UserReceivedAccount string `json:"user_received_account"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -772,7 +772,7 @@ func callGetV3RefundDomesticRefundsOutRefundNo(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refund").Chain("domestic").Chain("refunds").Chain("_out_refund_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -781,17 +781,17 @@ func callGetV3RefundDomesticRefundsOutRefundNo(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
-		RefundID            string `json:"refund_id"`
-		OutRefundNo         string `json:"out_refund_no"`
-		TransactionID       string `json:"transaction_id"`
-		OutTradeNo          string `json:"out_trade_no"`
-		Channel             string `json:"channel"`
-		UserReceivedAccount string `json:"user_received_account"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -830,7 +830,7 @@ func callPostV3RefundDomesticRefundsRefundIdApplyAbnormalRefund(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("refund_id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refund").Chain("domestic").Chain("refunds").Chain("_refund_id_").
 		Chain("applyAbnormalRefund").PostAsync(opts, enc)
@@ -840,17 +840,17 @@ func callPostV3RefundDomesticRefundsRefundIdApplyAbnormalRefund(ctx context.Cont
 		return err
 	}
 	var answer struct {
-		RefundID            string `json:"refund_id"`
-		OutRefundNo         string `json:"out_refund_no"`
-		TransactionID       string `json:"transaction_id"`
-		OutTradeNo          string `json:"out_trade_no"`
-		Channel             string `json:"channel"`
-		UserReceivedAccount string `json:"user_received_account"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.RefundID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -880,7 +880,7 @@ func callPostV3Refunds(ctx context.Context, client *wechatpay.Client) error {
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_refund_no"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_refund_no"), res.Get("amount"), res.Get("id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refunds").PostAsync(opts)
 	// … other work, while the call runs …
@@ -889,16 +889,16 @@ func callPostV3Refunds(ctx context.Context, client *wechatpay.Client) error {
 		return err
 	}
 	var answer struct {
-		ID          string         `json:"id"`
 		OutRefundNo string         `json:"out_refund_no"`
-		CreateTime  string         `json:"create_time"`
 		Amount      map[string]any `json:"amount"`
+		ID          string         `json:"id"`
+		CreateTime  string         `json:"create_time"`
 		Detail      map[string]any `json:"detail"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutRefundNo, answer.CreateTime)
+	fmt.Println(answer.OutRefundNo, answer.Amount, answer.ID)
 	return nil
 }
 
@@ -923,7 +923,7 @@ func callGetV3Refunds(ctx context.Context, client *wechatpay.Client) error {
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("mchid"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("amount"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refunds").GetAsync(opts)
 	// … other work, while the call runs …
@@ -932,17 +932,17 @@ func callGetV3Refunds(ctx context.Context, client *wechatpay.Client) error {
 		return err
 	}
 	var answer struct {
-		ID         string         `json:"id"`
-		MchID      string         `json:"mchid"`
-		SubMchID   string         `json:"sub_mchid"`
-		SpMchID    string         `json:"sp_mchid"`
 		OutTradeNo string         `json:"out_trade_no"`
 		Amount     map[string]any `json:"amount"`
+		SubMchID   string         `json:"sub_mchid"`
+		ID         string         `json:"id"`
+		MchID      string         `json:"mchid"`
+		SpMchID    string         `json:"sp_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.MchID, answer.SubMchID)
+	fmt.Println(answer.OutTradeNo, answer.Amount, answer.SubMchID)
 	return nil
 }
 
@@ -964,7 +964,7 @@ func callGetV3RefundsIdRefundId(ctx context.Context, client *wechatpay.Client) e
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refunds").Chain("id").Chain("_refund_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -973,17 +973,17 @@ func callGetV3RefundsIdRefundId(ctx context.Context, client *wechatpay.Client) e
 		return err
 	}
 	var answer struct {
-		ID            string `json:"id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }
 
@@ -1005,7 +1005,7 @@ func callGetV3RefundsOutRefundNoOutRefundNo(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("id"), res.Get("out_refund_no"), res.Get("transaction_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("out_refund_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("refunds").Chain("outRefundNo").Chain("_out_refund_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1014,16 +1014,16 @@ func callGetV3RefundsOutRefundNoOutRefundNo(ctx context.Context, client *wechatp
 		return err
 	}
 	var answer struct {
-		ID            string `json:"id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
-		CreateTime    string `json:"create_time"`
-		Status        string `json:"status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		Status        string         `json:"status"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.ID, answer.OutRefundNo, answer.TransactionID)
+	fmt.Println(answer.OutTradeNo, answer.TransactionID, answer.OutRefundNo)
 	return nil
 }

@@ -342,7 +342,7 @@ func callGetV3ComplianceInactiveMerchantIdentityVerificationMerchantsSubMchidVer
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("verification_id"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("verification_id")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("compliance").Chain("inactiveMerchantIdentityVerification").Chain("merchants").Chain("_sub_mchid_").
 		Chain("verifications").Chain("_verification_id_").GetAsync(opts)
@@ -352,9 +352,9 @@ func callGetV3ComplianceInactiveMerchantIdentityVerificationMerchantsSubMchidVer
 		return err
 	}
 	var answer struct {
+		State          string `json:"state"`
 		SubMchID       string `json:"sub_mchid"`
 		VerificationID string `json:"verification_id"`
-		State          string `json:"state"`
 		FailReason     string `json:"fail_reason"`
 		CreateTime     string `json:"create_time"`
 		FinishTime     string `json:"finish_time"`
@@ -362,7 +362,7 @@ func callGetV3ComplianceInactiveMerchantIdentityVerificationMerchantsSubMchidVer
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.VerificationID, answer.State)
+	fmt.Println(answer.State, answer.SubMchID, answer.VerificationID)
 	return nil
 }
 
@@ -564,7 +564,7 @@ func callGetV3MchOperationManageEnhancedDueDiligenceDueDiligenceId(ctx context.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("due_diligence_id"), res.Get("sub_mchid"), res.Get("due_diligence_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("sub_mchid"), res.Get("due_diligence_id"), res.Get("due_diligence_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("mchOperationManage").Chain("enhancedDueDiligence").Chain("_due_diligence_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -573,8 +573,8 @@ func callGetV3MchOperationManageEnhancedDueDiligenceDueDiligenceId(ctx context.C
 		return err
 	}
 	var answer struct {
-		DueDiligenceID    string `json:"due_diligence_id"`
 		SubMchID          string `json:"sub_mchid"`
+		DueDiligenceID    string `json:"due_diligence_id"`
 		DueDiligenceState string `json:"due_diligence_state"`
 		DeadlineTime      string `json:"deadline_time"`
 		RejectReason      string `json:"reject_reason"`
@@ -583,7 +583,7 @@ func callGetV3MchOperationManageEnhancedDueDiligenceDueDiligenceId(ctx context.C
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.DueDiligenceID, answer.SubMchID, answer.DueDiligenceState)
+	fmt.Println(answer.SubMchID, answer.DueDiligenceID, answer.DueDiligenceState)
 	return nil
 }
 
@@ -904,7 +904,7 @@ func callPostV3MerchantRiskManageReportTradeUnionInformation(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("acquiring_bank_id"), res.Get("channel_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchantRiskManage").Chain("reportTradeUnionInformation").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -913,16 +913,16 @@ func callPostV3MerchantRiskManageReportTradeUnionInformation(ctx context.Context
 		return err
 	}
 	var answer struct {
+		OutTradeNo      string `json:"out_trade_no"`
+		SubMchID        string `json:"sub_mchid"`
 		SpMchID         string `json:"sp_mchid"`
 		AcquiringBankID string `json:"acquiring_bank_id"`
 		ChannelID       string `json:"channel_id"`
-		SubMchID        string `json:"sub_mchid"`
-		OutTradeNo      string `json:"out_trade_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.AcquiringBankID, answer.ChannelID)
+	fmt.Println(answer.OutTradeNo, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -988,7 +988,7 @@ func callPostV3MerchantRiskManageTradeRiskResult(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("punish_type"), res.Get("sp_mchid"), res.Get("acquiring_bank_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_trade_no"), res.Get("sub_mchid"), res.Get("punish_type")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("merchantRiskManage").Chain("tradeRiskResult").PostAsync(opts)
 	// … other work, while the call runs …
@@ -997,17 +997,17 @@ func callPostV3MerchantRiskManageTradeRiskResult(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
+		OutTradeNo      string `json:"out_trade_no"`
+		SubMchID        string `json:"sub_mchid"`
 		PunishType      string `json:"punish_type"`
 		SpMchID         string `json:"sp_mchid"`
 		AcquiringBankID string `json:"acquiring_bank_id"`
 		ChannelID       string `json:"channel_id"`
-		SubMchID        string `json:"sub_mchid"`
-		OutTradeNo      string `json:"out_trade_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.PunishType, answer.SpMchID, answer.AcquiringBankID)
+	fmt.Println(answer.OutTradeNo, answer.SubMchID, answer.PunishType)
 	return nil
 }
 

@@ -305,7 +305,7 @@ func callPostV2XdcApiv2sandboxPayMicropay(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("trade_type"), res.Get("out_trade_no"), res.Get("transaction_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("xdc").Chain("apiv2sandbox").Chain("pay").Chain("micropay").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -314,7 +314,7 @@ func callPostV2XdcApiv2sandboxPayMicropay(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["trade_type"], fields["out_trade_no"], fields["transaction_id"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 
@@ -337,7 +337,7 @@ func callPostV2XdcApiv2sandboxPayOrderquery(ctx context.Context, client *wechatp
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("trade_type"), res.Get("out_trade_no"), res.Get("transaction_id")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("out_trade_no"), res.Get("transaction_id"), res.Get("trade_state")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("xdc").Chain("apiv2sandbox").Chain("pay").Chain("orderquery").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -346,7 +346,7 @@ func callPostV2XdcApiv2sandboxPayOrderquery(ctx context.Context, client *wechatp
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["trade_type"], fields["out_trade_no"], fields["transaction_id"])
+	fmt.Println(fields["out_trade_no"], fields["transaction_id"], fields["trade_state"])
 	return nil
 }
 

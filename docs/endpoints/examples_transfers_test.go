@@ -130,7 +130,7 @@ func callPostV2MmpaymkttransfersGethbinfo(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("mch_billno"), res.Get("detail_id"), res.Get("status")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("status"), res.Get("mch_billno"), res.Get("detail_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaymkttransfers").Chain("gethbinfo").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -139,7 +139,7 @@ func callPostV2MmpaymkttransfersGethbinfo(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["mch_billno"], fields["detail_id"], fields["status"])
+	fmt.Println(fields["status"], fields["mch_billno"], fields["detail_id"])
 	return nil
 }
 
@@ -160,7 +160,7 @@ func callPostV2MmpaymkttransfersGettransferinfo(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("partner_trade_no"), res.Get("detail_id"), res.Get("status")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("status"), res.Get("partner_trade_no"), res.Get("detail_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaymkttransfers").Chain("gettransferinfo").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -169,7 +169,7 @@ func callPostV2MmpaymkttransfersGettransferinfo(ctx context.Context, client *wec
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["partner_trade_no"], fields["detail_id"], fields["status"])
+	fmt.Println(fields["status"], fields["partner_trade_no"], fields["detail_id"])
 	return nil
 }
 
@@ -233,7 +233,7 @@ func callPostV2MmpaymkttransfersPromotionQuerywwsptrans2pocket(ctx context.Conte
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("partner_trade_no"), res.Get("detail_id"), res.Get("status")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("status"), res.Get("partner_trade_no"), res.Get("detail_id")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaymkttransfers").Chain("promotion").Chain("querywwsptrans2pocket").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -242,7 +242,7 @@ func callPostV2MmpaymkttransfersPromotionQuerywwsptrans2pocket(ctx context.Conte
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["partner_trade_no"], fields["detail_id"], fields["status"])
+	fmt.Println(fields["status"], fields["partner_trade_no"], fields["detail_id"])
 	return nil
 }
 
@@ -303,7 +303,7 @@ func callPostV2MmpaymkttransfersQueryworkwxredpack(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("mch_billno"), res.Get("detail_id"), res.Get("status")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("status"), res.Get("amount"), res.Get("mch_billno")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaymkttransfers").Chain("queryworkwxredpack").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -312,7 +312,7 @@ func callPostV2MmpaymkttransfersQueryworkwxredpack(ctx context.Context, client *
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["mch_billno"], fields["detail_id"], fields["status"])
+	fmt.Println(fields["status"], fields["amount"], fields["mch_billno"])
 	return nil
 }
 
@@ -513,7 +513,7 @@ func callPostV2MmpaysptransPayBank(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("partner_trade_no"), res.Get("amount"), res.Get("payment_no")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("amount"), res.Get("partner_trade_no"), res.Get("payment_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaysptrans").Chain("pay_bank").PostAsync(opts, enc)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -522,7 +522,7 @@ func callPostV2MmpaysptransPayBank(ctx context.Context, client *wechatpay.Client
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["partner_trade_no"], fields["amount"], fields["payment_no"])
+	fmt.Println(fields["amount"], fields["partner_trade_no"], fields["payment_no"])
 	return nil
 }
 
@@ -539,7 +539,7 @@ func callPostV2MmpaysptransQueryBank(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err // a *wechatpay.V2Error when return_code or result_code is FAIL
 	}
-	fmt.Println(res.Get("partner_trade_no"), res.Get("payment_no"), res.Get("bank_no_md5")) // the answer's fields, checked by the client
+	fmt.Println(res.Get("status"), res.Get("amount"), res.Get("partner_trade_no")) // the answer's fields, checked by the client
 
 	future := client.Chain("v2").Chain("mmpaysptrans").Chain("query_bank").PostAsync(opts)
 	fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {
@@ -548,7 +548,7 @@ func callPostV2MmpaysptransQueryBank(ctx context.Context, client *wechatpay.Clie
 	if err != nil {
 		return err
 	}
-	fmt.Println(fields["partner_trade_no"], fields["payment_no"], fields["bank_no_md5"])
+	fmt.Println(fields["status"], fields["amount"], fields["partner_trade_no"])
 	return nil
 }
 
@@ -787,7 +787,7 @@ func callGetV3BankTransferBatchesBatchIdBatchId(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("bank_sp_mchid"), res.Get("platform_mchid"), res.Get("specialized_payment_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("bank_sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("bankTransfer").Chain("batches").Chain("batchId").Chain("_batch_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -796,17 +796,17 @@ func callGetV3BankTransferBatchesBatchIdBatchId(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
+		OutBatchNo              string `json:"out_batch_no"`
+		BatchID                 string `json:"batch_id"`
 		BankSpMchID             string `json:"bank_sp_mchid"`
 		PlatformMchID           string `json:"platform_mchid"`
 		SpecializedPaymentMchID string `json:"specialized_payment_mchid"`
 		SponsorMchID            string `json:"sponsor_mchid"`
-		UserAuthorizedMchID     string `json:"user_authorized_mchid"`
-		UserAuthorizedAppID     string `json:"user_authorized_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BankSpMchID, answer.PlatformMchID, answer.SpecializedPaymentMchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.BankSpMchID)
 	return nil
 }
 
@@ -823,7 +823,7 @@ func callGetV3BankTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("bank_sp_mchid"), res.Get("platform_mchid"), res.Get("specialized_payment_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("bank_sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("bankTransfer").Chain("batches").Chain("batchId").Chain("_batch_id_").
 		Chain("details").Chain("detailId").Chain("_detail_id_").GetAsync(opts)
@@ -833,17 +833,17 @@ func callGetV3BankTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx conte
 		return err
 	}
 	var answer struct {
+		OutBatchNo              string `json:"out_batch_no"`
+		BatchID                 string `json:"batch_id"`
 		BankSpMchID             string `json:"bank_sp_mchid"`
 		PlatformMchID           string `json:"platform_mchid"`
 		SpecializedPaymentMchID string `json:"specialized_payment_mchid"`
 		SponsorMchID            string `json:"sponsor_mchid"`
-		UserAuthorizedMchID     string `json:"user_authorized_mchid"`
-		UserAuthorizedAppID     string `json:"user_authorized_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BankSpMchID, answer.PlatformMchID, answer.SpecializedPaymentMchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.BankSpMchID)
 	return nil
 }
 
@@ -866,7 +866,7 @@ func callGetV3BankTransferBatchesOutBatchNoOutBatchNo(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("bank_sp_mchid"), res.Get("platform_mchid"), res.Get("specialized_payment_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("bank_sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("bankTransfer").Chain("batches").Chain("outBatchNo").Chain("_out_batch_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -875,17 +875,17 @@ func callGetV3BankTransferBatchesOutBatchNoOutBatchNo(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
+		OutBatchNo              string `json:"out_batch_no"`
+		BatchID                 string `json:"batch_id"`
 		BankSpMchID             string `json:"bank_sp_mchid"`
 		PlatformMchID           string `json:"platform_mchid"`
 		SpecializedPaymentMchID string `json:"specialized_payment_mchid"`
 		SponsorMchID            string `json:"sponsor_mchid"`
-		UserAuthorizedMchID     string `json:"user_authorized_mchid"`
-		UserAuthorizedAppID     string `json:"user_authorized_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BankSpMchID, answer.PlatformMchID, answer.SpecializedPaymentMchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.BankSpMchID)
 	return nil
 }
 
@@ -902,7 +902,7 @@ func callGetV3BankTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetail
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("bank_sp_mchid"), res.Get("platform_mchid"), res.Get("specialized_payment_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("bank_sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("bankTransfer").Chain("batches").Chain("outBatchNo").Chain("_out_batch_no_").
 		Chain("details").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -912,17 +912,17 @@ func callGetV3BankTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetail
 		return err
 	}
 	var answer struct {
+		OutBatchNo              string `json:"out_batch_no"`
+		BatchID                 string `json:"batch_id"`
 		BankSpMchID             string `json:"bank_sp_mchid"`
 		PlatformMchID           string `json:"platform_mchid"`
 		SpecializedPaymentMchID string `json:"specialized_payment_mchid"`
 		SponsorMchID            string `json:"sponsor_mchid"`
-		UserAuthorizedMchID     string `json:"user_authorized_mchid"`
-		UserAuthorizedAppID     string `json:"user_authorized_appid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BankSpMchID, answer.PlatformMchID, answer.SpecializedPaymentMchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.BankSpMchID)
 	return nil
 }
 
@@ -1038,7 +1038,7 @@ func callPostV3EcommerceMchTransferTransferBills(ctx context.Context, client *we
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -1047,17 +1047,17 @@ func callPostV3EcommerceMchTransferTransferBills(ctx context.Context, client *we
 		return err
 	}
 	var answer struct {
-		SubMchID       string `json:"sub_mchid"`
+		State          string `json:"state"`
 		OutBillNo      string `json:"out_bill_no"`
 		TransferBillNo string `json:"transfer_bill_no"`
+		SubMchID       string `json:"sub_mchid"`
 		CreateTime     string `json:"create_time"`
-		State          string `json:"state"`
 		FailReason     string `json:"fail_reason"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -1074,7 +1074,7 @@ func callGetV3EcommerceMchTransferTransferBillsOutBillNoOutBillNo(ctx context.Co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sub_mchid"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").Chain("outBillNo").
 		Chain("_out_bill_no_").GetAsync(opts)
@@ -1084,17 +1084,17 @@ func callGetV3EcommerceMchTransferTransferBillsOutBillNoOutBillNo(ctx context.Co
 		return err
 	}
 	var answer struct {
-		MchID           string `json:"mchid"`
-		SubMchID        string `json:"sub_mchid"`
+		State           string `json:"state"`
 		OutBillNo       string `json:"out_bill_no"`
 		TransferBillNo  string `json:"transfer_bill_no"`
+		SubMchID        string `json:"sub_mchid"`
+		MchID           string `json:"mchid"`
 		TransferSceneID string `json:"transfer_scene_id"`
-		State           string `json:"state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SubMchID, answer.OutBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -1111,7 +1111,7 @@ func callPostV3EcommerceMchTransferTransferBillsOutBillNoOutBillNoCancel(ctx con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").Chain("outBillNo").
 		Chain("_out_bill_no_").Chain("cancel").PostAsync(opts)
@@ -1121,16 +1121,16 @@ func callPostV3EcommerceMchTransferTransferBillsOutBillNoOutBillNoCancel(ctx con
 		return err
 	}
 	var answer struct {
-		SubMchID       string `json:"sub_mchid"`
+		State          string `json:"state"`
 		OutBillNo      string `json:"out_bill_no"`
 		TransferBillNo string `json:"transfer_bill_no"`
-		State          string `json:"state"`
+		SubMchID       string `json:"sub_mchid"`
 		UpdateTime     string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -1147,7 +1147,7 @@ func callGetV3EcommerceMchTransferTransferBillsTransferBillNoTransferBillNo(ctx 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("sub_mchid"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("ecommerce").Chain("mchTransfer").Chain("transferBills").Chain("transferBillNo").
 		Chain("_transfer_bill_no_").GetAsync(opts)
@@ -1157,17 +1157,17 @@ func callGetV3EcommerceMchTransferTransferBillsTransferBillNoTransferBillNo(ctx 
 		return err
 	}
 	var answer struct {
-		MchID           string `json:"mchid"`
-		SubMchID        string `json:"sub_mchid"`
+		State           string `json:"state"`
 		OutBillNo       string `json:"out_bill_no"`
 		TransferBillNo  string `json:"transfer_bill_no"`
+		SubMchID        string `json:"sub_mchid"`
+		MchID           string `json:"mchid"`
 		TransferSceneID string `json:"transfer_scene_id"`
-		State           string `json:"state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.SubMchID, answer.OutBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -1254,7 +1254,7 @@ func callGetV3FundAppBrandRedpacketBrandMerchantBatchesBatchNo(ctx context.Conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("brand_mchid"), res.Get("batch_no"), res.Get("out_batch_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("brand_mchid"), res.Get("batch_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("brandRedpacket").Chain("brandMerchantBatches").Chain("_batch_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1263,9 +1263,9 @@ func callGetV3FundAppBrandRedpacketBrandMerchantBatchesBatchNo(ctx context.Conte
 		return err
 	}
 	var answer struct {
+		OutBatchNo  string `json:"out_batch_no"`
 		BrandMchID  string `json:"brand_mchid"`
 		BatchNo     string `json:"batch_no"`
-		OutBatchNo  string `json:"out_batch_no"`
 		BatchState  string `json:"batch_state"`
 		BatchName   string `json:"batch_name"`
 		BatchRemark string `json:"batch_remark"`
@@ -1273,7 +1273,7 @@ func callGetV3FundAppBrandRedpacketBrandMerchantBatchesBatchNo(ctx context.Conte
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BrandMchID, answer.BatchNo, answer.OutBatchNo)
+	fmt.Println(answer.OutBatchNo, answer.BrandMchID, answer.BatchNo)
 	return nil
 }
 
@@ -1290,7 +1290,7 @@ func callGetV3FundAppBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo(ct
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("brand_mchid"), res.Get("out_batch_no"), res.Get("batch_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_batch_no"), res.Get("brand_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("brandRedpacket").Chain("brandMerchantBatches").Chain("_batch_no_").
 		Chain("details").Chain("_detail_no_").GetAsync(opts)
@@ -1300,17 +1300,17 @@ func callGetV3FundAppBrandRedpacketBrandMerchantBatchesBatchNoDetailsDetailNo(ct
 		return err
 	}
 	var answer struct {
-		BrandMchID  string `json:"brand_mchid"`
-		OutBatchNo  string `json:"out_batch_no"`
-		BatchNo     string `json:"batch_no"`
-		OutDetailNo string `json:"out_detail_no"`
-		DetailNo    string `json:"detail_no"`
-		DetailState string `json:"detail_state"`
+		Amount      float64 `json:"amount"`
+		OutBatchNo  string  `json:"out_batch_no"`
+		BrandMchID  string  `json:"brand_mchid"`
+		BatchNo     string  `json:"batch_no"`
+		OutDetailNo string  `json:"out_detail_no"`
+		DetailNo    string  `json:"detail_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BrandMchID, answer.OutBatchNo, answer.BatchNo)
+	fmt.Println(answer.Amount, answer.OutBatchNo, answer.BrandMchID)
 	return nil
 }
 
@@ -1330,7 +1330,7 @@ func callGetV3FundAppBrandRedpacketBrandMerchantOutBatchesOutBatchNo(ctx context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("brand_mchid"), res.Get("batch_no"), res.Get("out_batch_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("brand_mchid"), res.Get("batch_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("brandRedpacket").Chain("brandMerchantOutBatches").Chain("_out_batch_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -1339,9 +1339,9 @@ func callGetV3FundAppBrandRedpacketBrandMerchantOutBatchesOutBatchNo(ctx context
 		return err
 	}
 	var answer struct {
+		OutBatchNo  string `json:"out_batch_no"`
 		BrandMchID  string `json:"brand_mchid"`
 		BatchNo     string `json:"batch_no"`
-		OutBatchNo  string `json:"out_batch_no"`
 		BatchState  string `json:"batch_state"`
 		BatchName   string `json:"batch_name"`
 		BatchRemark string `json:"batch_remark"`
@@ -1349,7 +1349,7 @@ func callGetV3FundAppBrandRedpacketBrandMerchantOutBatchesOutBatchNo(ctx context
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BrandMchID, answer.BatchNo, answer.OutBatchNo)
+	fmt.Println(answer.OutBatchNo, answer.BrandMchID, answer.BatchNo)
 	return nil
 }
 
@@ -1366,7 +1366,7 @@ func callGetV3FundAppBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOu
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("brand_mchid"), res.Get("out_batch_no"), res.Get("batch_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("amount"), res.Get("out_batch_no"), res.Get("brand_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("brandRedpacket").Chain("brandMerchantOutBatches").Chain("_out_batch_no_").
 		Chain("outDetails").Chain("_out_detail_no_").GetAsync(opts)
@@ -1376,17 +1376,17 @@ func callGetV3FundAppBrandRedpacketBrandMerchantOutBatchesOutBatchNoOutDetailsOu
 		return err
 	}
 	var answer struct {
-		BrandMchID  string `json:"brand_mchid"`
-		OutBatchNo  string `json:"out_batch_no"`
-		BatchNo     string `json:"batch_no"`
-		OutDetailNo string `json:"out_detail_no"`
-		DetailNo    string `json:"detail_no"`
-		DetailState string `json:"detail_state"`
+		Amount      float64 `json:"amount"`
+		OutBatchNo  string  `json:"out_batch_no"`
+		BrandMchID  string  `json:"brand_mchid"`
+		BatchNo     string  `json:"batch_no"`
+		OutDetailNo string  `json:"out_detail_no"`
+		DetailNo    string  `json:"detail_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BrandMchID, answer.OutBatchNo, answer.BatchNo)
+	fmt.Println(answer.Amount, answer.OutBatchNo, answer.BrandMchID)
 	return nil
 }
 
@@ -1627,7 +1627,7 @@ func callPostV3FundAppMchTransferPartnerCharityBudget(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_budget_no"), res.Get("budget_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("charityBudget").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1636,17 +1636,17 @@ func callPostV3FundAppMchTransferPartnerCharityBudget(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
+		State        string  `json:"state"`
+		Amount       float64 `json:"amount"`
 		SpMchID      string  `json:"sp_mchid"`
 		OutBudgetNo  string  `json:"out_budget_no"`
 		BudgetID     string  `json:"budget_id"`
-		Amount       float64 `json:"amount"`
 		SponsorMchID string  `json:"sponsor_mchid"`
-		ActivityName string  `json:"activity_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBudgetNo, answer.BudgetID)
+	fmt.Println(answer.State, answer.Amount, answer.SpMchID)
 	return nil
 }
 
@@ -1663,7 +1663,7 @@ func callGetV3FundAppMchTransferPartnerCharityBudgetOutBudgetNo(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_budget_no"), res.Get("budget_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("charityBudget").
 		Chain("_out_budget_no_").GetAsync(opts)
@@ -1673,17 +1673,17 @@ func callGetV3FundAppMchTransferPartnerCharityBudgetOutBudgetNo(ctx context.Cont
 		return err
 	}
 	var answer struct {
+		State        string  `json:"state"`
+		Amount       float64 `json:"amount"`
 		SpMchID      string  `json:"sp_mchid"`
 		OutBudgetNo  string  `json:"out_budget_no"`
 		BudgetID     string  `json:"budget_id"`
-		Amount       float64 `json:"amount"`
 		SponsorMchID string  `json:"sponsor_mchid"`
-		ActivityName string  `json:"activity_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBudgetNo, answer.BudgetID)
+	fmt.Println(answer.State, answer.Amount, answer.SpMchID)
 	return nil
 }
 
@@ -1703,7 +1703,7 @@ func callPostV3FundAppMchTransferPartnerCharityBudgetOutBudgetNoUnlock(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_budget_no"), res.Get("budget_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("charityBudget").
 		Chain("_out_budget_no_").Chain("unlock").PostAsync(opts)
@@ -1713,17 +1713,17 @@ func callPostV3FundAppMchTransferPartnerCharityBudgetOutBudgetNoUnlock(ctx conte
 		return err
 	}
 	var answer struct {
+		State        string  `json:"state"`
+		Amount       float64 `json:"amount"`
 		SpMchID      string  `json:"sp_mchid"`
 		OutBudgetNo  string  `json:"out_budget_no"`
 		BudgetID     string  `json:"budget_id"`
-		Amount       float64 `json:"amount"`
 		SponsorMchID string  `json:"sponsor_mchid"`
-		ActivityName string  `json:"activity_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBudgetNo, answer.BudgetID)
+	fmt.Println(answer.State, answer.Amount, answer.SpMchID)
 	return nil
 }
 
@@ -1750,7 +1750,7 @@ func callPostV3FundAppMchTransferPartnerCharityTransferBills(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_budget_no"), res.Get("budget_id"), res.Get("out_transfer_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("charityTransferBills").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1759,17 +1759,17 @@ func callPostV3FundAppMchTransferPartnerCharityTransferBills(ctx context.Context
 		return err
 	}
 	var answer struct {
-		OutBudgetNo    string  `json:"out_budget_no"`
-		BudgetID       string  `json:"budget_id"`
-		OutTransferNo  string  `json:"out_transfer_no"`
-		TransferID     string  `json:"transfer_id"`
-		Amount         float64 `json:"amount"`
-		TransferRemark string  `json:"transfer_remark"`
+		State         string  `json:"state"`
+		Amount        float64 `json:"amount"`
+		SuccessTime   string  `json:"success_time"`
+		OutBudgetNo   string  `json:"out_budget_no"`
+		BudgetID      string  `json:"budget_id"`
+		OutTransferNo string  `json:"out_transfer_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBudgetNo, answer.BudgetID, answer.OutTransferNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -1789,7 +1789,7 @@ func callGetV3FundAppMchTransferPartnerCharityTransferBillsOutTransferNoOutTrans
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_budget_no"), res.Get("budget_id"), res.Get("out_transfer_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("amount"), res.Get("success_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("charityTransferBills").
 		Chain("outTransferNo").Chain("_out_transfer_no_").GetAsync(opts)
@@ -1799,17 +1799,17 @@ func callGetV3FundAppMchTransferPartnerCharityTransferBillsOutTransferNoOutTrans
 		return err
 	}
 	var answer struct {
-		OutBudgetNo    string  `json:"out_budget_no"`
-		BudgetID       string  `json:"budget_id"`
-		OutTransferNo  string  `json:"out_transfer_no"`
-		TransferID     string  `json:"transfer_id"`
-		Amount         float64 `json:"amount"`
-		TransferRemark string  `json:"transfer_remark"`
+		State         string  `json:"state"`
+		Amount        float64 `json:"amount"`
+		SuccessTime   string  `json:"success_time"`
+		OutBudgetNo   string  `json:"out_budget_no"`
+		BudgetID      string  `json:"budget_id"`
+		OutTransferNo string  `json:"out_transfer_no"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBudgetNo, answer.BudgetID, answer.OutTransferNo)
+	fmt.Println(answer.State, answer.Amount, answer.SuccessTime)
 	return nil
 }
 
@@ -1825,7 +1825,7 @@ func callPostV3FundAppMchTransferPartnerElectronicReceipts(ctx context.Context, 
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("electronicReceipts").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1834,9 +1834,9 @@ func callPostV3FundAppMchTransferPartnerElectronicReceipts(ctx context.Context, 
 		return err
 	}
 	var answer struct {
-		SubMchID   string `json:"sub_mchid"`
-		OutBillNo  string `json:"out_bill_no"`
 		State      string `json:"state"`
+		OutBillNo  string `json:"out_bill_no"`
+		SubMchID   string `json:"sub_mchid"`
 		CreateTime string `json:"create_time"`
 		UpdateTime string `json:"update_time"`
 		HashType   string `json:"hash_type"`
@@ -1844,7 +1844,7 @@ func callPostV3FundAppMchTransferPartnerElectronicReceipts(ctx context.Context, 
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.SubMchID)
 	return nil
 }
 
@@ -1861,7 +1861,7 @@ func callGetV3FundAppMchTransferPartnerElectronicReceiptsOutBillNo(ctx context.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("electronicReceipts").
 		Chain("_out_bill_no_").GetAsync(opts)
@@ -1871,9 +1871,9 @@ func callGetV3FundAppMchTransferPartnerElectronicReceiptsOutBillNo(ctx context.C
 		return err
 	}
 	var answer struct {
-		SubMchID   string `json:"sub_mchid"`
-		OutBillNo  string `json:"out_bill_no"`
 		State      string `json:"state"`
+		OutBillNo  string `json:"out_bill_no"`
+		SubMchID   string `json:"sub_mchid"`
 		CreateTime string `json:"create_time"`
 		UpdateTime string `json:"update_time"`
 		HashType   string `json:"hash_type"`
@@ -1881,7 +1881,7 @@ func callGetV3FundAppMchTransferPartnerElectronicReceiptsOutBillNo(ctx context.C
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.SubMchID)
 	return nil
 }
 
@@ -1900,7 +1900,7 @@ func callPostV3FundAppMchTransferPartnerSubMchAuthorizations(ctx context.Context
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_apply_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("out_apply_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("subMchAuthorizations").PostAsync(opts)
 	// … other work, while the call runs …
@@ -1909,16 +1909,16 @@ func callPostV3FundAppMchTransferPartnerSubMchAuthorizations(ctx context.Context
 		return err
 	}
 	var answer struct {
+		State      string `json:"state"`
 		SubMchID   string `json:"sub_mchid"`
 		OutApplyNo string `json:"out_apply_no"`
-		State      string `json:"state"`
 		AcceptTime string `json:"accept_time"`
 		UpdateTime string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutApplyNo, answer.State)
+	fmt.Println(answer.State, answer.SubMchID, answer.OutApplyNo)
 	return nil
 }
 
@@ -1934,7 +1934,7 @@ func callGetV3FundAppMchTransferPartnerSubMchAuthorizationsSubMchid(ctx context.
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("state"), res.Get("apply_order")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("apply_order")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("subMchAuthorizations").
 		Chain("_sub_mchid_").GetAsync(opts)
@@ -1944,8 +1944,8 @@ func callGetV3FundAppMchTransferPartnerSubMchAuthorizationsSubMchid(ctx context.
 		return err
 	}
 	var answer struct {
-		SubMchID                string         `json:"sub_mchid"`
 		State                   string         `json:"state"`
+		SubMchID                string         `json:"sub_mchid"`
 		ApplyOrder              map[string]any `json:"apply_order"`
 		AuthorizationTime       string         `json:"authorization_time"`
 		CancelAuthorizationTime string         `json:"cancel_authorization_time"`
@@ -1953,7 +1953,7 @@ func callGetV3FundAppMchTransferPartnerSubMchAuthorizationsSubMchid(ctx context.
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.State, answer.ApplyOrder)
+	fmt.Println(answer.State, answer.SubMchID, answer.ApplyOrder)
 	return nil
 }
 
@@ -2001,7 +2001,7 @@ func callPostV3FundAppMchTransferPartnerTransferBills(ctx context.Context, clien
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("transferBills").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -2010,16 +2010,16 @@ func callPostV3FundAppMchTransferPartnerTransferBills(ctx context.Context, clien
 		return err
 	}
 	var answer struct {
-		SubMchID       string `json:"sub_mchid"`
 		OutBillNo      string `json:"out_bill_no"`
 		TransferBillNo string `json:"transfer_bill_no"`
+		SubMchID       string `json:"sub_mchid"`
 		CreateTime     string `json:"create_time"`
 		PackageInfo    string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.SubMchID)
 	return nil
 }
 
@@ -2036,7 +2036,7 @@ func callGetV3FundAppMchTransferPartnerTransferBillsOutBillNoOutBillNo(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("mchid"), res.Get("out_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("transferBills").
 		Chain("outBillNo").Chain("_out_bill_no_").GetAsync(opts)
@@ -2046,17 +2046,17 @@ func callGetV3FundAppMchTransferPartnerTransferBillsOutBillNoOutBillNo(ctx conte
 		return err
 	}
 	var answer struct {
-		SubMchID       string  `json:"sub_mchid"`
-		MchID          string  `json:"mchid"`
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		SubMchID       string  `json:"sub_mchid"`
+		MchID          string  `json:"mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.MchID, answer.OutBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2073,7 +2073,7 @@ func callPostV3FundAppMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel(ct
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("transferBills").
 		Chain("outBillNo").Chain("_out_bill_no_").Chain("cancel").PostAsync(opts)
@@ -2083,17 +2083,17 @@ func callPostV3FundAppMchTransferPartnerTransferBillsOutBillNoOutBillNoCancel(ct
 		return err
 	}
 	var answer struct {
-		SubMchID       string  `json:"sub_mchid"`
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		SubMchID       string  `json:"sub_mchid"`
 		UpdateTime     string  `json:"update_time"`
 		TransferAmount float64 `json:"transfer_amount"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2146,7 +2146,7 @@ func callPostV3FundAppMchTransferPartnerTransferBillsPreTransferWithAuthorizatio
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("transferBills").
 		Chain("preTransferWithAuthorization").PostAsync(opts, enc)
@@ -2156,16 +2156,16 @@ func callPostV3FundAppMchTransferPartnerTransferBillsPreTransferWithAuthorizatio
 		return err
 	}
 	var answer struct {
-		SubMchID       string `json:"sub_mchid"`
 		OutBillNo      string `json:"out_bill_no"`
 		TransferBillNo string `json:"transfer_bill_no"`
+		SubMchID       string `json:"sub_mchid"`
 		CreateTime     string `json:"create_time"`
 		PackageInfo    string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.SubMchID)
 	return nil
 }
 
@@ -2213,7 +2213,7 @@ func callPostV3FundAppMchTransferPartnerTransferBillsTransfer(ctx context.Contex
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("transferBills").
 		Chain("transfer").PostAsync(opts, enc)
@@ -2223,17 +2223,17 @@ func callPostV3FundAppMchTransferPartnerTransferBillsTransfer(ctx context.Contex
 		return err
 	}
 	var answer struct {
-		SubMchID       string  `json:"sub_mchid"`
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		SubMchID       string  `json:"sub_mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2257,7 +2257,7 @@ func callPostV3FundAppMchTransferPartnerUserConfirmAuthorizations(ctx context.Co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_authorization_no"), res.Get("state"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_authorization_no"), res.Get("create_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("userConfirmAuthorizations").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2266,15 +2266,15 @@ func callPostV3FundAppMchTransferPartnerUserConfirmAuthorizations(ctx context.Co
 		return err
 	}
 	var answer struct {
-		OutAuthorizationNo string `json:"out_authorization_no"`
 		State              string `json:"state"`
+		OutAuthorizationNo string `json:"out_authorization_no"`
 		CreateTime         string `json:"create_time"`
 		PackageInfo        string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutAuthorizationNo, answer.State, answer.CreateTime)
+	fmt.Println(answer.State, answer.OutAuthorizationNo, answer.CreateTime)
 	return nil
 }
 
@@ -2290,7 +2290,7 @@ func callGetV3FundAppMchTransferPartnerUserConfirmAuthorizationsOutAuthorization
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_authorization_no"), res.Get("openid"), res.Get("user_display_name")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_authorization_no"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("userConfirmAuthorizations").
 		Chain("_out_authorization_no_").GetAsync(opts)
@@ -2300,17 +2300,17 @@ func callGetV3FundAppMchTransferPartnerUserConfirmAuthorizationsOutAuthorization
 		return err
 	}
 	var answer struct {
+		State              string `json:"state"`
 		OutAuthorizationNo string `json:"out_authorization_no"`
 		OpenID             string `json:"openid"`
 		UserDisplayName    string `json:"user_display_name"`
 		AuthorizationID    string `json:"authorization_id"`
-		State              string `json:"state"`
 		AuthorizeTime      string `json:"authorize_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutAuthorizationNo, answer.OpenID, answer.UserDisplayName)
+	fmt.Println(answer.State, answer.OutAuthorizationNo, answer.OpenID)
 	return nil
 }
 
@@ -2326,7 +2326,7 @@ func callPostV3FundAppMchTransferPartnerUserConfirmAuthorizationsOutAuthorizatio
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_authorization_no"), res.Get("openid"), res.Get("user_display_name")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_authorization_no"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("partner").Chain("userConfirmAuthorizations").
 		Chain("_out_authorization_no_").Chain("close").PostAsync(opts)
@@ -2336,17 +2336,17 @@ func callPostV3FundAppMchTransferPartnerUserConfirmAuthorizationsOutAuthorizatio
 		return err
 	}
 	var answer struct {
+		State              string `json:"state"`
 		OutAuthorizationNo string `json:"out_authorization_no"`
 		OpenID             string `json:"openid"`
 		UserDisplayName    string `json:"user_display_name"`
 		AuthorizationID    string `json:"authorization_id"`
-		State              string `json:"state"`
 		AuthorizeTime      string `json:"authorize_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutAuthorizationNo, answer.OpenID, answer.UserDisplayName)
+	fmt.Println(answer.State, answer.OutAuthorizationNo, answer.OpenID)
 	return nil
 }
 
@@ -2394,7 +2394,7 @@ func callPostV3FundAppMchTransferTransferBills(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferBills").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -2403,17 +2403,17 @@ func callPostV3FundAppMchTransferTransferBills(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
+		State          string `json:"state"`
 		OutBillNo      string `json:"out_bill_no"`
 		TransferBillNo string `json:"transfer_bill_no"`
 		CreateTime     string `json:"create_time"`
-		State          string `json:"state"`
 		FailReason     string `json:"fail_reason"`
 		PackageInfo    string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.CreateTime)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2429,7 +2429,7 @@ func callGetV3FundAppMchTransferTransferBillsOutBillNoOutBillNo(ctx context.Cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferBills").Chain("outBillNo").
 		Chain("_out_bill_no_").GetAsync(opts)
@@ -2439,9 +2439,9 @@ func callGetV3FundAppMchTransferTransferBillsOutBillNoOutBillNo(ctx context.Cont
 		return err
 	}
 	var answer struct {
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 		CreateTime     string  `json:"create_time"`
@@ -2449,7 +2449,7 @@ func callGetV3FundAppMchTransferTransferBillsOutBillNoOutBillNo(ctx context.Cont
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2465,7 +2465,7 @@ func callPostV3FundAppMchTransferTransferBillsOutBillNoOutBillNoCancel(ctx conte
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferBills").Chain("outBillNo").
 		Chain("_out_bill_no_").Chain("cancel").PostAsync(opts)
@@ -2475,15 +2475,15 @@ func callPostV3FundAppMchTransferTransferBillsOutBillNoOutBillNoCancel(ctx conte
 		return err
 	}
 	var answer struct {
+		State          string `json:"state"`
 		OutBillNo      string `json:"out_bill_no"`
 		TransferBillNo string `json:"transfer_bill_no"`
-		State          string `json:"state"`
 		UpdateTime     string `json:"update_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2536,7 +2536,7 @@ func callPostV3FundAppMchTransferTransferBillsPreTransferWithAuthorization(ctx c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferBills").Chain("preTransferWithAuthorization").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -2545,17 +2545,17 @@ func callPostV3FundAppMchTransferTransferBillsPreTransferWithAuthorization(ctx c
 		return err
 	}
 	var answer struct {
+		State           string `json:"state"`
 		OutBillNo       string `json:"out_bill_no"`
 		TransferBillNo  string `json:"transfer_bill_no"`
 		CreateTime      string `json:"create_time"`
-		State           string `json:"state"`
 		PackageInfo     string `json:"package_info"`
 		UserDisplayName string `json:"user_display_name"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.CreateTime)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2571,7 +2571,7 @@ func callGetV3FundAppMchTransferTransferBillsTransferBillNoTransferBillNo(ctx co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferBills").Chain("transferBillNo").
 		Chain("_transfer_bill_no_").GetAsync(opts)
@@ -2581,9 +2581,9 @@ func callGetV3FundAppMchTransferTransferBillsTransferBillNoTransferBillNo(ctx co
 		return err
 	}
 	var answer struct {
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 		CreateTime     string  `json:"create_time"`
@@ -2591,7 +2591,7 @@ func callGetV3FundAppMchTransferTransferBillsTransferBillNoTransferBillNo(ctx co
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2640,7 +2640,7 @@ func callPostV3FundAppMchTransferTransferBillsTransfer(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferBills").Chain("transfer").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -2649,9 +2649,9 @@ func callPostV3FundAppMchTransferTransferBillsTransfer(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 		CreateTime     string  `json:"create_time"`
@@ -2659,7 +2659,7 @@ func callPostV3FundAppMchTransferTransferBillsTransfer(ctx context.Context, clie
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2706,7 +2706,7 @@ func callPostV3FundAppMchTransferTransferToQqWalletBills(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferToQqWalletBills").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -2715,17 +2715,17 @@ func callPostV3FundAppMchTransferTransferToQqWalletBills(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
-		MchID          string  `json:"mchid"`
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		MchID          string  `json:"mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2741,7 +2741,7 @@ func callGetV3FundAppMchTransferTransferToQqWalletBillsOutBillNo(ctx context.Con
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferToQqWalletBills").Chain("_out_bill_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -2750,17 +2750,17 @@ func callGetV3FundAppMchTransferTransferToQqWalletBillsOutBillNo(ctx context.Con
 		return err
 	}
 	var answer struct {
-		MchID          string  `json:"mchid"`
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		MchID          string  `json:"mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutBillNo, answer.TransferBillNo)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2776,7 +2776,7 @@ func callPostV3FundAppMchTransferTransferToQqWalletBillsOutBillNoCancel(ctx cont
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_bill_no"), res.Get("transfer_bill_no"), res.Get("state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_bill_no"), res.Get("transfer_bill_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("transferToQqWalletBills").Chain("_out_bill_no_").
 		Chain("cancel").PostAsync(opts)
@@ -2786,9 +2786,9 @@ func callPostV3FundAppMchTransferTransferToQqWalletBillsOutBillNoCancel(ctx cont
 		return err
 	}
 	var answer struct {
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
 		UpdateTime     string  `json:"update_time"`
 		MchID          string  `json:"mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
@@ -2796,7 +2796,7 @@ func callPostV3FundAppMchTransferTransferToQqWalletBillsOutBillNoCancel(ctx cont
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBillNo, answer.TransferBillNo, answer.State)
+	fmt.Println(answer.State, answer.OutBillNo, answer.TransferBillNo)
 	return nil
 }
 
@@ -2825,7 +2825,7 @@ func callPostV3FundAppMchTransferUserConfirmAuthorization(ctx context.Context, c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_authorization_no"), res.Get("state"), res.Get("create_time")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_authorization_no"), res.Get("create_time")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("userConfirmAuthorization").PostAsync(opts)
 	// … other work, while the call runs …
@@ -2834,15 +2834,15 @@ func callPostV3FundAppMchTransferUserConfirmAuthorization(ctx context.Context, c
 		return err
 	}
 	var answer struct {
-		OutAuthorizationNo string `json:"out_authorization_no"`
 		State              string `json:"state"`
+		OutAuthorizationNo string `json:"out_authorization_no"`
 		CreateTime         string `json:"create_time"`
 		PackageInfo        string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutAuthorizationNo, answer.State, answer.CreateTime)
+	fmt.Println(answer.State, answer.OutAuthorizationNo, answer.CreateTime)
 	return nil
 }
 
@@ -2859,7 +2859,7 @@ func callGetV3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAut
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_authorization_no"), res.Get("openid"), res.Get("user_display_name")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_authorization_no"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("userConfirmAuthorization").Chain("outAuthorizationNo").
 		Chain("_out_authorization_no_").GetAsync(opts)
@@ -2869,17 +2869,17 @@ func callGetV3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAut
 		return err
 	}
 	var answer struct {
+		State              string `json:"state"`
 		OutAuthorizationNo string `json:"out_authorization_no"`
 		OpenID             string `json:"openid"`
 		UserDisplayName    string `json:"user_display_name"`
-		State              string `json:"state"`
 		AuthorizationID    string `json:"authorization_id"`
 		AuthorizeTime      string `json:"authorize_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutAuthorizationNo, answer.OpenID, answer.UserDisplayName)
+	fmt.Println(answer.State, answer.OutAuthorizationNo, answer.OpenID)
 	return nil
 }
 
@@ -2895,7 +2895,7 @@ func callPostV3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAu
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_authorization_no"), res.Get("openid"), res.Get("user_display_name")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("out_authorization_no"), res.Get("openid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("fundApp").Chain("mchTransfer").Chain("userConfirmAuthorization").Chain("outAuthorizationNo").
 		Chain("_out_authorization_no_").Chain("close").PostAsync(opts)
@@ -2905,17 +2905,17 @@ func callPostV3FundAppMchTransferUserConfirmAuthorizationOutAuthorizationNoOutAu
 		return err
 	}
 	var answer struct {
+		State              string `json:"state"`
 		OutAuthorizationNo string `json:"out_authorization_no"`
 		OpenID             string `json:"openid"`
 		UserDisplayName    string `json:"user_display_name"`
-		State              string `json:"state"`
 		AuthorizationID    string `json:"authorization_id"`
 		AuthorizeTime      string `json:"authorize_time"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutAuthorizationNo, answer.OpenID, answer.UserDisplayName)
+	fmt.Println(answer.State, answer.OutAuthorizationNo, answer.OpenID)
 	return nil
 }
 
@@ -3006,7 +3006,7 @@ func callGetV3PartnerTransferBatchesBatchIdBatchId(ctx context.Context, client *
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("out_batch_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("partnerTransfer").Chain("batches").Chain("batchId").Chain("_batch_id_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3015,17 +3015,17 @@ func callGetV3PartnerTransferBatchesBatchIdBatchId(ctx context.Context, client *
 		return err
 	}
 	var answer struct {
-		SpMchID     string `json:"sp_mchid"`
-		SubMchID    string `json:"sub_mchid"`
 		OutBatchNo  string `json:"out_batch_no"`
 		BatchID     string `json:"batch_id"`
+		SubMchID    string `json:"sub_mchid"`
+		SpMchID     string `json:"sp_mchid"`
 		BatchStatus string `json:"batch_status"`
 		BatchType   string `json:"batch_type"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.OutBatchNo)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -3042,7 +3042,7 @@ func callGetV3PartnerTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx co
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_batch_no"), res.Get("batch_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("partnerTransfer").Chain("batches").Chain("batchId").Chain("_batch_id_").
 		Chain("details").Chain("detailId").Chain("_detail_id_").GetAsync(opts)
@@ -3052,9 +3052,9 @@ func callGetV3PartnerTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx co
 		return err
 	}
 	var answer struct {
-		SpMchID      string `json:"sp_mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
 		BatchID      string `json:"batch_id"`
+		SpMchID      string `json:"sp_mchid"`
 		OutDetailNo  string `json:"out_detail_no"`
 		DetailID     string `json:"detail_id"`
 		DetailStatus string `json:"detail_status"`
@@ -3062,7 +3062,7 @@ func callGetV3PartnerTransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx co
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBatchNo, answer.BatchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SpMchID)
 	return nil
 }
 
@@ -3084,7 +3084,7 @@ func callGetV3PartnerTransferBatchesOutBatchNoOutBatchNo(ctx context.Context, cl
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("out_batch_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("partnerTransfer").Chain("batches").Chain("outBatchNo").Chain("_out_batch_no_").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3093,17 +3093,17 @@ func callGetV3PartnerTransferBatchesOutBatchNoOutBatchNo(ctx context.Context, cl
 		return err
 	}
 	var answer struct {
-		SpMchID     string `json:"sp_mchid"`
-		SubMchID    string `json:"sub_mchid"`
 		OutBatchNo  string `json:"out_batch_no"`
 		BatchID     string `json:"batch_id"`
+		SubMchID    string `json:"sub_mchid"`
+		SpMchID     string `json:"sp_mchid"`
 		BatchStatus string `json:"batch_status"`
 		BatchType   string `json:"batch_type"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.OutBatchNo)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -3120,7 +3120,7 @@ func callGetV3PartnerTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDet
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("out_batch_no"), res.Get("batch_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("partnerTransfer").Chain("batches").Chain("outBatchNo").Chain("_out_batch_no_").
 		Chain("details").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -3130,9 +3130,9 @@ func callGetV3PartnerTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDet
 		return err
 	}
 	var answer struct {
-		SpMchID      string `json:"sp_mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
 		BatchID      string `json:"batch_id"`
+		SpMchID      string `json:"sp_mchid"`
 		OutDetailNo  string `json:"out_detail_no"`
 		DetailID     string `json:"detail_id"`
 		DetailStatus string `json:"detail_status"`
@@ -3140,7 +3140,7 @@ func callGetV3PartnerTransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDet
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.OutBatchNo, answer.BatchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SpMchID)
 	return nil
 }
 
@@ -3252,7 +3252,7 @@ func callGetV3PlatsolutionMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailI
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("out_detail_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("batches").Chain("batchId").
 		Chain("_batch_id_").Chain("details").Chain("detailId").Chain("_detail_id_").GetAsync(opts)
@@ -3264,15 +3264,15 @@ func callGetV3PlatsolutionMchTransferBatchesBatchIdBatchIdDetailsDetailIdDetailI
 	var answer struct {
 		OutBatchNo  string `json:"out_batch_no"`
 		BatchID     string `json:"batch_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutDetailNo string `json:"out_detail_no"`
 		DetailID    string `json:"detail_id"`
 		SpAppID     string `json:"sp_appid"`
-		SubMchID    string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.OutDetailNo)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -3290,7 +3290,7 @@ func callGetV3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOu
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("batch_id"), res.Get("out_batch_no"), res.Get("detail_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("batches").Chain("detailReceipts").
 		Chain("outBatchNo").Chain("_out_batch_no_").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -3300,17 +3300,17 @@ func callGetV3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoOu
 		return err
 	}
 	var answer struct {
-		BatchID      string `json:"batch_id"`
 		OutBatchNo   string `json:"out_batch_no"`
+		BatchID      string `json:"batch_id"`
+		SubMchID     string `json:"sub_mchid"`
 		DetailID     string `json:"detail_id"`
 		OutDetailNo  string `json:"out_detail_no"`
-		SubMchID     string `json:"sub_mchid"`
 		ReceiptState string `json:"receipt_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BatchID, answer.OutBatchNo, answer.DetailID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -3328,7 +3328,7 @@ func callPostV3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoO
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_batch_no"), res.Get("out_detail_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("sub_mchid"), res.Get("out_detail_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("batches").Chain("detailReceipts").
 		Chain("outBatchNo").Chain("_out_batch_no_").Chain("outDetailNo").Chain("_out_detail_no_").Chain("apply").PostAsync(opts)
@@ -3338,15 +3338,15 @@ func callPostV3PlatsolutionMchTransferBatchesDetailReceiptsOutBatchNoOutBatchNoO
 		return err
 	}
 	var answer struct {
-		SubMchID     string `json:"sub_mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
+		SubMchID     string `json:"sub_mchid"`
 		OutDetailNo  string `json:"out_detail_no"`
 		ReceiptState string `json:"receipt_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBatchNo, answer.OutDetailNo)
+	fmt.Println(answer.OutBatchNo, answer.SubMchID, answer.OutDetailNo)
 	return nil
 }
 
@@ -3405,7 +3405,7 @@ func callGetV3PlatsolutionMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetail
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("out_detail_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("batches").Chain("outBatchNo").
 		Chain("_out_batch_no_").Chain("details").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -3417,15 +3417,15 @@ func callGetV3PlatsolutionMchTransferBatchesOutBatchNoOutBatchNoDetailsOutDetail
 	var answer struct {
 		OutBatchNo  string `json:"out_batch_no"`
 		BatchID     string `json:"batch_id"`
+		SubMchID    string `json:"sub_mchid"`
 		OutDetailNo string `json:"out_detail_no"`
 		DetailID    string `json:"detail_id"`
 		SpAppID     string `json:"sp_appid"`
-		SubMchID    string `json:"sub_mchid"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.OutDetailNo)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -3442,7 +3442,7 @@ func callGetV3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo(
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("batch_id"), res.Get("out_batch_no"), res.Get("sub_mchid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("sub_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("batches").Chain("summaryReceipts").
 		Chain("outBatchNo").Chain("_out_batch_no_").GetAsync(opts)
@@ -3452,8 +3452,8 @@ func callGetV3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo(
 		return err
 	}
 	var answer struct {
-		BatchID      string `json:"batch_id"`
 		OutBatchNo   string `json:"out_batch_no"`
+		BatchID      string `json:"batch_id"`
 		SubMchID     string `json:"sub_mchid"`
 		ReceiptState string `json:"receipt_state"`
 		HashType     string `json:"hash_type"`
@@ -3462,7 +3462,7 @@ func callGetV3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo(
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.BatchID, answer.OutBatchNo, answer.SubMchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.SubMchID)
 	return nil
 }
 
@@ -3479,7 +3479,7 @@ func callPostV3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_batch_no"), res.Get("receipt_state")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("sub_mchid"), res.Get("receipt_state")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("batches").Chain("summaryReceipts").
 		Chain("outBatchNo").Chain("_out_batch_no_").Chain("apply").PostAsync(opts)
@@ -3489,14 +3489,14 @@ func callPostV3PlatsolutionMchTransferBatchesSummaryReceiptsOutBatchNoOutBatchNo
 		return err
 	}
 	var answer struct {
-		SubMchID     string `json:"sub_mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
+		SubMchID     string `json:"sub_mchid"`
 		ReceiptState string `json:"receipt_state"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutBatchNo, answer.ReceiptState)
+	fmt.Println(answer.OutBatchNo, answer.SubMchID, answer.ReceiptState)
 	return nil
 }
 
@@ -3549,7 +3549,7 @@ func callPostV3PlatsolutionMchTransferReservationApply(ctx context.Context, clie
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sub_mchid"), res.Get("out_reservation_no"), res.Get("reservation_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("out_reservation_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("reservation").Chain("apply").PostAsync(opts, enc)
 	// … other work, while the call runs …
@@ -3558,17 +3558,17 @@ func callPostV3PlatsolutionMchTransferReservationApply(ctx context.Context, clie
 		return err
 	}
 	var answer struct {
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
 		OutReservationNo string `json:"out_reservation_no"`
 		ReservationID    string `json:"reservation_id"`
 		AcceptTime       string `json:"accept_time"`
-		State            string `json:"state"`
 		PackageInfo      string `json:"package_info"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SubMchID, answer.OutReservationNo, answer.ReservationID)
+	fmt.Println(answer.State, answer.SubMchID, answer.OutReservationNo)
 	return nil
 }
 
@@ -3585,7 +3585,7 @@ func callGetV3PlatsolutionMchTransferReservationOutReservationNoOutReservationNo
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("reservation").Chain("outReservationNo").
 		Chain("_out_reservation_no_").GetAsync(opts)
@@ -3595,17 +3595,17 @@ func callGetV3PlatsolutionMchTransferReservationOutReservationNoOutReservationNo
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		SpAppID          string `json:"sp_appid"`
 		ReservationID    string `json:"reservation_id"`
 		OutReservationNo string `json:"out_reservation_no"`
-		TransferSceneID  string `json:"transfer_scene_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SpAppID)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -3622,7 +3622,7 @@ func callPostV3PlatsolutionMchTransferReservationOutReservationNoOutReservationN
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("reservation").Chain("outReservationNo").
 		Chain("_out_reservation_no_").Chain("close").PostAsync(opts)
@@ -3632,17 +3632,17 @@ func callPostV3PlatsolutionMchTransferReservationOutReservationNoOutReservationN
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		SpAppID          string `json:"sp_appid"`
 		ReservationID    string `json:"reservation_id"`
 		OutReservationNo string `json:"out_reservation_no"`
-		TransferSceneID  string `json:"transfer_scene_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SpAppID)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -3659,7 +3659,7 @@ func callGetV3PlatsolutionMchTransferReservationReservationIdReservationId(ctx c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("sp_mchid"), res.Get("sub_mchid"), res.Get("sp_appid")) // gjson paths into the verified answer
+	fmt.Println(res.Get("state"), res.Get("sub_mchid"), res.Get("sp_mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("platsolution").Chain("mchTransfer").Chain("reservation").Chain("reservationId").
 		Chain("_reservation_id_").GetAsync(opts)
@@ -3669,17 +3669,17 @@ func callGetV3PlatsolutionMchTransferReservationReservationIdReservationId(ctx c
 		return err
 	}
 	var answer struct {
-		SpMchID          string `json:"sp_mchid"`
+		State            string `json:"state"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		SpAppID          string `json:"sp_appid"`
 		ReservationID    string `json:"reservation_id"`
 		OutReservationNo string `json:"out_reservation_no"`
-		TransferSceneID  string `json:"transfer_scene_id"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.SpMchID, answer.SubMchID, answer.SpAppID)
+	fmt.Println(answer.State, answer.SubMchID, answer.SpMchID)
 	return nil
 }
 
@@ -3699,7 +3699,7 @@ func callPostV3TransferDetailElectronicReceipts(ctx context.Context, client *wec
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("accept_type"), res.Get("out_detail_no"), res.Get("signature_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("accept_type"), res.Get("out_detail_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transferDetail").Chain("electronicReceipts").PostAsync(opts)
 	// … other work, while the call runs …
@@ -3708,17 +3708,17 @@ func callPostV3TransferDetailElectronicReceipts(ctx context.Context, client *wec
 		return err
 	}
 	var answer struct {
+		OutBatchNo      string `json:"out_batch_no"`
 		AcceptType      string `json:"accept_type"`
 		OutDetailNo     string `json:"out_detail_no"`
 		SignatureNo     string `json:"signature_no"`
-		OutBatchNo      string `json:"out_batch_no"`
 		SignatureStatus string `json:"signature_status"`
 		HashType        string `json:"hash_type"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.AcceptType, answer.OutDetailNo, answer.SignatureNo)
+	fmt.Println(answer.OutBatchNo, answer.AcceptType, answer.OutDetailNo)
 	return nil
 }
 
@@ -3738,7 +3738,7 @@ func callGetV3TransferDetailElectronicReceipts(ctx context.Context, client *wech
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("accept_type"), res.Get("out_detail_no"), res.Get("signature_no")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("accept_type"), res.Get("out_detail_no")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transferDetail").Chain("electronicReceipts").GetAsync(opts)
 	// … other work, while the call runs …
@@ -3747,17 +3747,17 @@ func callGetV3TransferDetailElectronicReceipts(ctx context.Context, client *wech
 		return err
 	}
 	var answer struct {
+		OutBatchNo      string `json:"out_batch_no"`
 		AcceptType      string `json:"accept_type"`
 		OutDetailNo     string `json:"out_detail_no"`
 		SignatureNo     string `json:"signature_no"`
-		OutBatchNo      string `json:"out_batch_no"`
 		SignatureStatus string `json:"signature_status"`
 		HashType        string `json:"hash_type"`
 	}
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.AcceptType, answer.OutDetailNo, answer.SignatureNo)
+	fmt.Println(answer.OutBatchNo, answer.AcceptType, answer.OutDetailNo)
 	return nil
 }
 
@@ -3878,7 +3878,7 @@ func callGetV3TransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx context.C
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_batch_no"), res.Get("batch_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transfer").Chain("batches").Chain("batchId").Chain("_batch_id_").
 		Chain("details").Chain("detailId").Chain("_detail_id_").GetAsync(opts)
@@ -3888,9 +3888,9 @@ func callGetV3TransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx context.C
 		return err
 	}
 	var answer struct {
-		MchID        string `json:"mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
 		BatchID      string `json:"batch_id"`
+		MchID        string `json:"mchid"`
 		OutDetailNo  string `json:"out_detail_no"`
 		DetailID     string `json:"detail_id"`
 		DetailStatus string `json:"detail_status"`
@@ -3898,7 +3898,7 @@ func callGetV3TransferBatchesBatchIdBatchIdDetailsDetailIdDetailId(ctx context.C
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutBatchNo, answer.BatchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.MchID)
 	return nil
 }
 
@@ -3954,7 +3954,7 @@ func callGetV3TransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo(c
 	if err != nil {
 		return err // a *wechatpay.APIError when WeChat Pay answers 4xx or 5xx
 	}
-	fmt.Println(res.Get("mchid"), res.Get("out_batch_no"), res.Get("batch_id")) // gjson paths into the verified answer
+	fmt.Println(res.Get("out_batch_no"), res.Get("batch_id"), res.Get("mchid")) // gjson paths into the verified answer
 
 	future := client.Chain("v3").Chain("transfer").Chain("batches").Chain("outBatchNo").Chain("_out_batch_no_").
 		Chain("details").Chain("outDetailNo").Chain("_out_detail_no_").GetAsync(opts)
@@ -3964,9 +3964,9 @@ func callGetV3TransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo(c
 		return err
 	}
 	var answer struct {
-		MchID        string `json:"mchid"`
 		OutBatchNo   string `json:"out_batch_no"`
 		BatchID      string `json:"batch_id"`
+		MchID        string `json:"mchid"`
 		OutDetailNo  string `json:"out_detail_no"`
 		DetailID     string `json:"detail_id"`
 		DetailStatus string `json:"detail_status"`
@@ -3974,7 +3974,7 @@ func callGetV3TransferBatchesOutBatchNoOutBatchNoDetailsOutDetailNoOutDetailNo(c
 	if err := res.Unmarshal(&answer); err != nil {
 		return err
 	}
-	fmt.Println(answer.MchID, answer.OutBatchNo, answer.BatchID)
+	fmt.Println(answer.OutBatchNo, answer.BatchID, answer.MchID)
 	return nil
 }
 

@@ -131,8 +131,8 @@ func init() {
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2CheckFail(ctx context.Context, n *wechatpay.V2Notification) error {
 	fmt.Println(n.Field("event_id"), n.Field("event_create_time"), n.Field("event_type"))
-	fmt.Println(n.EventData["state"], n.EventData["service_id"], n.EventData["out_order_no"]) // event_ciphertext, decrypted with the APIv3 key
-	return nil                                                                                // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
+	fmt.Println(n.EventData["state"], n.EventData["out_order_no"], n.EventData["order_id"]) // event_ciphertext, decrypted with the APIv3 key
+	return nil                                                                              // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
 // webhookV2CheckFail is the Go of docs/endpoints/webhook/v2/CHECK.FAIL.md: POST v2/CHECK.FAIL (用户确认订单失败(CHECK.FAIL)回调通知(XML)).
@@ -146,8 +146,8 @@ func webhookV2CheckFail(nf *wechatpay.Notifier) http.Handler {
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2CheckSuccess(ctx context.Context, n *wechatpay.V2Notification) error {
 	fmt.Println(n.Field("event_id"), n.Field("event_create_time"), n.Field("event_type"))
-	fmt.Println(n.EventData["state"], n.EventData["service_id"], n.EventData["out_order_no"]) // event_ciphertext, decrypted with the APIv3 key
-	return nil                                                                                // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
+	fmt.Println(n.EventData["state"], n.EventData["out_order_no"], n.EventData["order_id"]) // event_ciphertext, decrypted with the APIv3 key
+	return nil                                                                              // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
 // webhookV2CheckSuccess is the Go of docs/endpoints/webhook/v2/CHECK.SUCCESS.md: POST v2/CHECK.SUCCESS (用户确认订单成功(CHECK.SUCCESS)回调通知(XML)).
@@ -161,8 +161,8 @@ func webhookV2CheckSuccess(nf *wechatpay.Notifier) http.Handler {
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2TransactionFail(ctx context.Context, n *wechatpay.V2Notification) error {
 	fmt.Println(n.Field("event_id"), n.Field("event_create_time"), n.Field("event_type"))
-	fmt.Println(n.EventData["state"], n.EventData["service_id"], n.EventData["out_order_no"]) // event_ciphertext, decrypted with the APIv3 key
-	return nil                                                                                // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
+	fmt.Println(n.EventData["state"], n.EventData["out_order_no"], n.EventData["order_id"]) // event_ciphertext, decrypted with the APIv3 key
+	return nil                                                                              // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
 // webhookV2TransactionFail is the Go of docs/endpoints/webhook/v2/TRANSACTION.FAIL.md: POST v2/TRANSACTION.FAIL (订单支付失败(TRANSACTION.FAIL)回调通知(XML)).
@@ -176,8 +176,8 @@ func webhookV2TransactionFail(nf *wechatpay.Notifier) http.Handler {
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2TransactionSuccess(ctx context.Context, n *wechatpay.V2Notification) error {
 	fmt.Println(n.Field("event_id"), n.Field("event_create_time"), n.Field("event_type"))
-	fmt.Println(n.EventData["state"], n.EventData["service_id"], n.EventData["out_order_no"]) // event_ciphertext, decrypted with the APIv3 key
-	return nil                                                                                // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
+	fmt.Println(n.EventData["state"], n.EventData["out_order_no"], n.EventData["order_id"]) // event_ciphertext, decrypted with the APIv3 key
+	return nil                                                                              // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
 // webhookV2TransactionSuccess is the Go of docs/endpoints/webhook/v2/TRANSACTION.SUCCESS.md: POST v2/TRANSACTION.SUCCESS (订单支付成功(TRANSACTION.SUCCESS)回调通知(XML)).
@@ -204,7 +204,7 @@ func webhookV2CombinedTransactionsSuccess(nf *wechatpay.Notifier) http.Handler {
 // handleV2PapContractStateChanged handles 扣款服务-签约/解约结果通知(XML), its sign checked
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2PapContractStateChanged(ctx context.Context, n *wechatpay.V2Notification) error {
-	fmt.Println(n.Field("contract_code"), n.Field("plan_id"), n.Field("openid"))
+	fmt.Println(n.Field("contract_id"), n.Field("contract_code"), n.Field("plan_id"))
 	return nil // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
@@ -219,7 +219,7 @@ func webhookV2PapContractStateChanged(nf *wechatpay.Notifier) http.Handler {
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2RefundProcessed(ctx context.Context, n *wechatpay.V2Notification) error {
 	fmt.Println(n.Field("sub_mch_id"), n.Field("sub_appid"))
-	fmt.Println(n.ReqInfo["out_refund_no"], n.ReqInfo["out_trade_no"], n.ReqInfo["refund_account"]) // req_info, decrypted with the MD5 of the APIv2 key
+	fmt.Println(n.ReqInfo["out_trade_no"], n.ReqInfo["transaction_id"], n.ReqInfo["out_refund_no"]) // req_info, decrypted with the MD5 of the APIv2 key
 	return nil                                                                                      // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
@@ -233,7 +233,7 @@ func webhookV2RefundProcessed(nf *wechatpay.Notifier) http.Handler {
 // handleV2TransactionSuccessXml handles 普通支付通知(XML), its sign checked
 // (and what it carries encrypted, decrypted) by the Notifier.
 func handleV2TransactionSuccessXml(ctx context.Context, n *wechatpay.V2Notification) error {
-	fmt.Println(n.Field("bank_type"), n.Field("is_subscribe"), n.Field("openid"))
+	fmt.Println(n.Field("out_trade_no"), n.Field("transaction_id"), n.Field("trade_state"))
 	return nil // answered <xml><return_code>SUCCESS</return_code>…; an error answers FAIL, and WeChat Pay sends it again
 }
 
@@ -301,17 +301,17 @@ func webhookV3AbnormalFundProcessingTransferSuccess(nf *wechatpay.Notifier) http
 // the Notifier.
 func handleApplymentStateApproved(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		ApplymentID             int64    `json:"applyment_id"`
 		SubMchID                string   `json:"sub_mchid"`
 		WebsiteState            string   `json:"website_state"`
 		Domains                 []string `json:"domains"`
 		WebsiteURL              string   `json:"website_url"`
 		WebsiteBusinessPagePics []string `json:"website_business_page_pics"`
-		WebsiteHomepagePics     []string `json:"website_homepage_pics"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SubMchID, resource.WebsiteState, resource.Domains)
+	fmt.Println(n.EventType, resource.ApplymentID, resource.SubMchID, resource.WebsiteState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -370,17 +370,17 @@ func webhookV3BlocksubmissionChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleBrandMemberCardSpPointExchangeCoupon(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		RecordID                 string `json:"record_id"`
-		BrandID                  string `json:"brand_id"`
-		CardID                   string `json:"card_id"`
-		OpenID                   string `json:"openid"`
-		UserCardCode             string `json:"user_card_code"`
-		ExchangeCouponTemplateID string `json:"exchange_coupon_template_id"`
+		StockID      string `json:"stock_id"`
+		RecordID     string `json:"record_id"`
+		BrandID      string `json:"brand_id"`
+		CardID       string `json:"card_id"`
+		OpenID       string `json:"openid"`
+		UserCardCode string `json:"user_card_code"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.RecordID, resource.BrandID, resource.CardID)
+	fmt.Println(n.EventType, resource.StockID, resource.RecordID, resource.BrandID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -468,17 +468,17 @@ func webhookV3BrandMemberCardSpUserCardDelete(nf *wechatpay.Notifier) http.Handl
 // the Notifier.
 func handleBudgetClosed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State        string  `json:"state"`
+		Amount       float64 `json:"amount"`
 		SpMchID      string  `json:"sp_mchid"`
 		OutBudgetNo  string  `json:"out_budget_no"`
 		BudgetID     string  `json:"budget_id"`
-		Amount       float64 `json:"amount"`
 		SponsorMchID string  `json:"sponsor_mchid"`
-		ActivityName string  `json:"activity_name"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.OutBudgetNo, resource.BudgetID)
+	fmt.Println(n.EventType, resource.State, resource.Amount, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -493,17 +493,17 @@ func webhookV3BudgetClosed(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleBudgetFinished(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State        string  `json:"state"`
+		Amount       float64 `json:"amount"`
 		SpMchID      string  `json:"sp_mchid"`
 		OutBudgetNo  string  `json:"out_budget_no"`
 		BudgetID     string  `json:"budget_id"`
-		Amount       float64 `json:"amount"`
 		SponsorMchID string  `json:"sponsor_mchid"`
-		ActivityName string  `json:"activity_name"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.OutBudgetNo, resource.BudgetID)
+	fmt.Println(n.EventType, resource.State, resource.Amount, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -518,17 +518,17 @@ func webhookV3BudgetFinished(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleBudgetLocked(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State        string  `json:"state"`
+		Amount       float64 `json:"amount"`
 		SpMchID      string  `json:"sp_mchid"`
 		OutBudgetNo  string  `json:"out_budget_no"`
 		BudgetID     string  `json:"budget_id"`
-		Amount       float64 `json:"amount"`
 		SponsorMchID string  `json:"sponsor_mchid"`
-		ActivityName string  `json:"activity_name"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.OutBudgetNo, resource.BudgetID)
+	fmt.Println(n.EventType, resource.State, resource.Amount, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -585,8 +585,8 @@ func webhookV3ComplaintStateChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleCouponSend(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		CouponCode   string `json:"coupon_code"`
 		StockID      string `json:"stock_id"`
+		CouponCode   string `json:"coupon_code"`
 		SendTime     string `json:"send_time"`
 		SendChannel  string `json:"send_channel"`
 		SendMerchant string `json:"send_merchant"`
@@ -595,7 +595,7 @@ func handleCouponSend(ctx context.Context, n *wechatpay.Notification) error {
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.CouponCode, resource.StockID, resource.SendTime)
+	fmt.Println(n.EventType, resource.StockID, resource.CouponCode, resource.SendTime)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -610,17 +610,17 @@ func webhookV3CouponSend(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleCouponUse(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		StockCreatorMchID string `json:"stock_creator_mchid"`
+		Status            string `json:"status"`
 		StockID           string `json:"stock_id"`
 		CouponID          string `json:"coupon_id"`
+		StockCreatorMchID string `json:"stock_creator_mchid"`
 		CouponName        string `json:"coupon_name"`
-		Status            string `json:"status"`
 		Description       string `json:"description"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.StockCreatorMchID, resource.StockID, resource.CouponID)
+	fmt.Println(n.EventType, resource.Status, resource.StockID, resource.CouponID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -635,17 +635,17 @@ func webhookV3CouponUse(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleCreditRepaymentDeductionPay(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID    string `json:"sp_mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		SubAppID   string `json:"sub_appid"`
-		OpenID     string `json:"openid"`
-		OrderState string `json:"order_state"`
-		OutTradeNo string `json:"out_trade_no"`
+		OutTradeNo    string `json:"out_trade_no"`
+		TransactionID string `json:"transaction_id"`
+		SubMchID      string `json:"sub_mchid"`
+		ContractID    string `json:"contract_id"`
+		SpMchID       string `json:"sp_mchid"`
+		SubAppID      string `json:"sub_appid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.SubAppID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.SubMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -660,8 +660,8 @@ func webhookV3CreditRepaymentDeductionPay(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleCreditRepaymentSignContract(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID         string  `json:"sp_mchid"`
 		ContractID      string  `json:"contract_id"`
+		SpMchID         string  `json:"sp_mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 		DisplayName     string  `json:"display_name"`
@@ -670,7 +670,7 @@ func handleCreditRepaymentSignContract(ctx context.Context, n *wechatpay.Notific
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.ContractID, resource.SpMchID, resource.PlanID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -685,8 +685,8 @@ func webhookV3CreditRepaymentSignContract(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleCreditRepaymentTerminateContract(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID         string  `json:"sp_mchid"`
 		ContractID      string  `json:"contract_id"`
+		SpMchID         string  `json:"sp_mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 		DisplayName     string  `json:"display_name"`
@@ -695,7 +695,7 @@ func handleCreditRepaymentTerminateContract(ctx context.Context, n *wechatpay.No
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.ContractID, resource.SpMchID, resource.PlanID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -743,15 +743,15 @@ func webhookV3CrossBorderPayGetMchInfo(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleCrossBorderPayPushOrderInfo(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		Amount   map[string]any `json:"amount"`
 		AcqTid   string         `json:"acq_tid"`
 		BankType string         `json:"bank_type"`
-		Amount   map[string]any `json:"amount"`
 		OpenID   string         `json:"openid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.AcqTid, resource.BankType, resource.Amount)
+	fmt.Println(n.EventType, resource.Amount, resource.AcqTid, resource.BankType)
 	// This notification expects business data back: the handler signs it with
 	// the merchant key (Authorization) and answers 200.
 	n.Reply(wechatpay.M{
@@ -799,17 +799,17 @@ func webhookV3DeliveryPlanChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleDiscountCardAgreementEnded(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OpenID         string           `json:"openid"`
-		CardID         string           `json:"card_id"`
-		CardTemplateID string           `json:"card_template_id"`
-		CreateTime     string           `json:"create_time"`
-		MchID          string           `json:"mchid"`
-		Objectives     []map[string]any `json:"objectives"`
+		State          string `json:"state"`
+		OpenID         string `json:"openid"`
+		CardID         string `json:"card_id"`
+		CardTemplateID string `json:"card_template_id"`
+		CreateTime     string `json:"create_time"`
+		MchID          string `json:"mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OpenID, resource.CardID, resource.CardTemplateID)
+	fmt.Println(n.EventType, resource.State, resource.OpenID, resource.CardID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -824,17 +824,17 @@ func webhookV3DiscountCardAgreementEnded(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleDiscountCardGetCard(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OpenID         string           `json:"openid"`
-		CardID         string           `json:"card_id"`
-		CardTemplateID string           `json:"card_template_id"`
-		CreateTime     string           `json:"create_time"`
-		MchID          string           `json:"mchid"`
-		Objectives     []map[string]any `json:"objectives"`
+		State          string `json:"state"`
+		OpenID         string `json:"openid"`
+		CardID         string `json:"card_id"`
+		CardTemplateID string `json:"card_template_id"`
+		CreateTime     string `json:"create_time"`
+		MchID          string `json:"mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OpenID, resource.CardID, resource.CardTemplateID)
+	fmt.Println(n.EventType, resource.State, resource.OpenID, resource.CardID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -849,17 +849,17 @@ func webhookV3DiscountCardGetCard(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleDiscountCardSettlement(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OpenID         string           `json:"openid"`
-		CardID         string           `json:"card_id"`
-		CardTemplateID string           `json:"card_template_id"`
-		CreateTime     string           `json:"create_time"`
-		MchID          string           `json:"mchid"`
-		Objectives     []map[string]any `json:"objectives"`
+		State          string `json:"state"`
+		OpenID         string `json:"openid"`
+		CardID         string `json:"card_id"`
+		CardTemplateID string `json:"card_template_id"`
+		CreateTime     string `json:"create_time"`
+		MchID          string `json:"mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OpenID, resource.CardID, resource.CardTemplateID)
+	fmt.Println(n.EventType, resource.State, resource.OpenID, resource.CardID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -874,17 +874,17 @@ func webhookV3DiscountCardSettlement(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleDiscountCardUserAccepted(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OpenID         string           `json:"openid"`
-		CardID         string           `json:"card_id"`
-		CardTemplateID string           `json:"card_template_id"`
-		CreateTime     string           `json:"create_time"`
-		MchID          string           `json:"mchid"`
-		Objectives     []map[string]any `json:"objectives"`
+		State          string `json:"state"`
+		OpenID         string `json:"openid"`
+		CardID         string `json:"card_id"`
+		CardTemplateID string `json:"card_template_id"`
+		CreateTime     string `json:"create_time"`
+		MchID          string `json:"mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OpenID, resource.CardID, resource.CardTemplateID)
+	fmt.Println(n.EventType, resource.State, resource.OpenID, resource.CardID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -899,17 +899,17 @@ func webhookV3DiscountCardUserAccepted(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleDiscountCardUserPaid(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State          string `json:"state"`
 		OpenID         string `json:"openid"`
 		CardID         string `json:"card_id"`
 		CardTemplateID string `json:"card_template_id"`
 		OutCardCode    string `json:"out_card_code"`
 		MchID          string `json:"mchid"`
-		State          string `json:"state"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OpenID, resource.CardID, resource.CardTemplateID)
+	fmt.Println(n.EventType, resource.State, resource.OpenID, resource.CardID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -952,15 +952,15 @@ func webhookV3EcommerceEntrustTerminate(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleEduSchoolPayUserDebtStateUpdate(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OpenID     string  `json:"openid"`
 		State      string  `json:"state"`
+		OpenID     string  `json:"openid"`
 		DebtCount  float64 `json:"debt_count"`
 		UpdateTime string  `json:"update_time"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OpenID, resource.State, resource.DebtCount)
+	fmt.Println(n.EventType, resource.State, resource.OpenID, resource.DebtCount)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -975,17 +975,17 @@ func webhookV3EduSchoolPayUserDebtStateUpdate(nf *wechatpay.Notifier) http.Handl
 // the Notifier.
 func handleEntrustRelease(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OutTradeNo    string `json:"out_trade_no"`
-		TradeState    string `json:"trade_state"`
-		TransactionID string `json:"transaction_id"`
-		Attach        string `json:"attach"`
-		BankType      string `json:"bank_type"`
-		SuccessTime   string `json:"success_time"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OutTradeNo, resource.TradeState, resource.TransactionID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1000,17 +1000,17 @@ func webhookV3EntrustRelease(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleEntrustSign(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID                  string  `json:"mchid"`
+		SubMchID               string  `json:"sub_mchid"`
 		ContractID             string  `json:"contract_id"`
+		MchID                  string  `json:"mchid"`
 		PlanID                 float64 `json:"plan_id"`
 		OutContractCode        string  `json:"out_contract_code"`
 		ContractDisplayAccount string  `json:"contract_display_account"`
-		ContractState          string  `json:"contract_state"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.ContractID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1025,17 +1025,17 @@ func webhookV3EntrustSign(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleEntrustSigning(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OutTradeNo        string         `json:"out_trade_no"`
-		TradeState        string         `json:"trade_state"`
-		DeviceInformation map[string]any `json:"device_information"`
-		SpMchID           string         `json:"sp_mchid"`
-		OpenID            string         `json:"openid"`
-		PlanID            string         `json:"plan_id"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OutTradeNo, resource.TradeState, resource.DeviceInformation)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1050,17 +1050,17 @@ func webhookV3EntrustSigning(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleEntrustTerminate(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID               string  `json:"sub_mchid"`
 		ContractID             string  `json:"contract_id"`
 		PlanID                 float64 `json:"plan_id"`
 		OutContractCode        string  `json:"out_contract_code"`
 		ContractDisplayAccount string  `json:"contract_display_account"`
 		ContractState          string  `json:"contract_state"`
-		ContractSignedTime     string  `json:"contract_signed_time"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ContractID, resource.PlanID, resource.OutContractCode)
+	fmt.Println(n.EventType, resource.SubMchID, resource.ContractID, resource.PlanID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1075,17 +1075,17 @@ func webhookV3EntrustTerminate(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleEntrustTerminateInquiry(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		ContractID      string  `json:"contract_id"`
 		Code            string  `json:"code"`
 		Messsage        string  `json:"messsage"`
 		MchID           string  `json:"mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
-		OutUserCode     string  `json:"out_user_code"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.Code, resource.Messsage, resource.MchID)
+	fmt.Println(n.EventType, resource.ContractID, resource.Code, resource.Messsage)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1100,8 +1100,8 @@ func webhookV3EntrustTerminateInquiry(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleEntrustTerminateRetention(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID           string  `json:"mchid"`
 		ContractID      string  `json:"contract_id"`
+		MchID           string  `json:"mchid"`
 		PlanID          float64 `json:"plan_id"`
 		OutContractCode string  `json:"out_contract_code"`
 		OpenID          string  `json:"openid"`
@@ -1109,7 +1109,7 @@ func handleEntrustTerminateRetention(ctx context.Context, n *wechatpay.Notificat
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.ContractID, resource.MchID, resource.PlanID)
 	// This notification expects business data back: the handler signs it with
 	// the merchant key (Authorization) and answers 200.
 	n.Reply(wechatpay.M{
@@ -1131,17 +1131,17 @@ func webhookV3EntrustTerminateRetention(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleFacepayUserStateChange(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		ContractID       string `json:"contract_id"`
 		UserID           string `json:"user_id"`
 		OutUserID        string `json:"out_user_id"`
 		OrganizationID   string `json:"organization_id"`
 		NotifyCreateTime string `json:"notify_create_time"`
 		OpenID           string `json:"openid"`
-		ContractID       string `json:"contract_id"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.UserID, resource.OutUserID, resource.OrganizationID)
+	fmt.Println(n.EventType, resource.ContractID, resource.UserID, resource.OutUserID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1156,15 +1156,15 @@ func webhookV3FacepayUserStateChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleFapiaoCardDiscarded(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID          string           `json:"sub_mchid"`
 		MchID             string           `json:"mchid"`
 		FapiaoApplyID     string           `json:"fapiao_apply_id"`
 		FapiaoInformation []map[string]any `json:"fapiao_information"`
-		SubMchID          string           `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.FapiaoApplyID, resource.FapiaoInformation)
+	fmt.Println(n.EventType, resource.SubMchID, resource.MchID, resource.FapiaoApplyID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1179,15 +1179,15 @@ func webhookV3FapiaoCardDiscarded(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleFapiaoCardInserted(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID          string           `json:"sub_mchid"`
 		MchID             string           `json:"mchid"`
 		FapiaoApplyID     string           `json:"fapiao_apply_id"`
 		FapiaoInformation []map[string]any `json:"fapiao_information"`
-		SubMchID          string           `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.FapiaoApplyID, resource.FapiaoInformation)
+	fmt.Println(n.EventType, resource.SubMchID, resource.MchID, resource.FapiaoApplyID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1202,15 +1202,15 @@ func webhookV3FapiaoCardInserted(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleFapiaoIssued(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID          string           `json:"sub_mchid"`
 		MchID             string           `json:"mchid"`
 		FapiaoApplyID     string           `json:"fapiao_apply_id"`
 		FapiaoInformation []map[string]any `json:"fapiao_information"`
-		SubMchID          string           `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.FapiaoApplyID, resource.FapiaoInformation)
+	fmt.Println(n.EventType, resource.SubMchID, resource.MchID, resource.FapiaoApplyID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1225,15 +1225,15 @@ func webhookV3FapiaoIssued(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleFapiaoReversed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID          string           `json:"sub_mchid"`
 		MchID             string           `json:"mchid"`
 		FapiaoApplyID     string           `json:"fapiao_apply_id"`
 		FapiaoInformation []map[string]any `json:"fapiao_information"`
-		SubMchID          string           `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.FapiaoApplyID, resource.FapiaoInformation)
+	fmt.Println(n.EventType, resource.SubMchID, resource.MchID, resource.FapiaoApplyID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1248,15 +1248,15 @@ func webhookV3FapiaoReversed(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleFapiaoUserApplied(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID      string `json:"sub_mchid"`
 		MchID         string `json:"mchid"`
 		FapiaoApplyID string `json:"fapiao_apply_id"`
 		ApplyTime     string `json:"apply_time"`
-		SubMchID      string `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.FapiaoApplyID, resource.ApplyTime)
+	fmt.Println(n.EventType, resource.SubMchID, resource.MchID, resource.FapiaoApplyID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1271,8 +1271,8 @@ func webhookV3FapiaoUserApplied(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleHirePowerBankReceiveInsurance(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		OrderID          string  `json:"order_id"`
 		OutOrderNo       string  `json:"out_order_no"`
+		OrderID          string  `json:"order_id"`
 		OpenID           string  `json:"openid"`
 		MaxClaimCount    float64 `json:"max_claim_count"`
 		ClaimedCount     float64 `json:"claimed_count"`
@@ -1281,7 +1281,7 @@ func handleHirePowerBankReceiveInsurance(ctx context.Context, n *wechatpay.Notif
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OrderID, resource.OutOrderNo, resource.OpenID)
+	fmt.Println(n.EventType, resource.OutOrderNo, resource.OrderID, resource.OpenID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1296,8 +1296,8 @@ func webhookV3HirePowerBankReceiveInsurance(nf *wechatpay.Notifier) http.Handler
 // the Notifier.
 func handleInsuranceEntrustRenew(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID              string  `json:"mchid"`
 		ContractID         string  `json:"contract_id"`
+		MchID              string  `json:"mchid"`
 		PlanID             float64 `json:"plan_id"`
 		OutContractCode    string  `json:"out_contract_code"`
 		InsuredDisplayName string  `json:"insured_display_name"`
@@ -1306,7 +1306,7 @@ func handleInsuranceEntrustRenew(ctx context.Context, n *wechatpay.Notification)
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.ContractID, resource.MchID, resource.PlanID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1321,8 +1321,8 @@ func webhookV3InsuranceEntrustRenew(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleInsuranceEntrustSign(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID              string  `json:"mchid"`
 		ContractID         string  `json:"contract_id"`
+		MchID              string  `json:"mchid"`
 		PlanID             float64 `json:"plan_id"`
 		OutContractCode    string  `json:"out_contract_code"`
 		InsuredDisplayName string  `json:"insured_display_name"`
@@ -1331,7 +1331,7 @@ func handleInsuranceEntrustSign(ctx context.Context, n *wechatpay.Notification) 
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.ContractID, resource.MchID, resource.PlanID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1346,8 +1346,8 @@ func webhookV3InsuranceEntrustSign(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleInsuranceEntrustTerminate(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID              string  `json:"mchid"`
 		ContractID         string  `json:"contract_id"`
+		MchID              string  `json:"mchid"`
 		PlanID             float64 `json:"plan_id"`
 		OutContractCode    string  `json:"out_contract_code"`
 		InsuredDisplayName string  `json:"insured_display_name"`
@@ -1356,7 +1356,7 @@ func handleInsuranceEntrustTerminate(ctx context.Context, n *wechatpay.Notificat
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.ContractID, resource.PlanID)
+	fmt.Println(n.EventType, resource.ContractID, resource.MchID, resource.PlanID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1417,17 +1417,17 @@ func webhookV3MallAuthActivateCard(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleMallRefundSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID        string `json:"mchid"`
-		MerchantName string `json:"merchant_name"`
-		ShopName     string `json:"shop_name"`
-		ShopNumber   string `json:"shop_number"`
-		OpenID       string `json:"openid"`
-		RefundTime   string `json:"refund_time"`
+		TransactionID string `json:"transaction_id"`
+		RefundID      string `json:"refund_id"`
+		MchID         string `json:"mchid"`
+		MerchantName  string `json:"merchant_name"`
+		ShopName      string `json:"shop_name"`
+		ShopNumber    string `json:"shop_number"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.MerchantName, resource.ShopName)
+	fmt.Println(n.EventType, resource.TransactionID, resource.RefundID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1442,17 +1442,17 @@ func webhookV3MallRefundSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleMallTransactionSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID        string `json:"mchid"`
-		MerchantName string `json:"merchant_name"`
-		ShopName     string `json:"shop_name"`
-		ShopNumber   string `json:"shop_number"`
-		OpenID       string `json:"openid"`
-		TimeEnd      string `json:"time_end"`
+		TransactionID string  `json:"transaction_id"`
+		Amount        float64 `json:"amount"`
+		MchID         string  `json:"mchid"`
+		MerchantName  string  `json:"merchant_name"`
+		ShopName      string  `json:"shop_name"`
+		ShopNumber    string  `json:"shop_number"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.MerchantName, resource.ShopName)
+	fmt.Println(n.EventType, resource.TransactionID, resource.Amount, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1489,17 +1489,17 @@ func webhookV3ManagerecordChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleMchtransferAuthorizationClosed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State              string `json:"state"`
 		OutAuthorizationNo string `json:"out_authorization_no"`
 		OpenID             string `json:"openid"`
 		UserDisplayName    string `json:"user_display_name"`
 		AuthorizationID    string `json:"authorization_id"`
-		State              string `json:"state"`
 		AuthorizeTime      string `json:"authorize_time"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OutAuthorizationNo, resource.OpenID, resource.UserDisplayName)
+	fmt.Println(n.EventType, resource.State, resource.OutAuthorizationNo, resource.OpenID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1514,17 +1514,17 @@ func webhookV3MchtransferAuthorizationClosed(nf *wechatpay.Notifier) http.Handle
 // the Notifier.
 func handleMchtransferAuthorizationConfirmed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State              string `json:"state"`
 		OutAuthorizationNo string `json:"out_authorization_no"`
 		OpenID             string `json:"openid"`
 		UserDisplayName    string `json:"user_display_name"`
 		AuthorizationID    string `json:"authorization_id"`
-		State              string `json:"state"`
 		AuthorizeTime      string `json:"authorize_time"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OutAuthorizationNo, resource.OpenID, resource.UserDisplayName)
+	fmt.Println(n.EventType, resource.State, resource.OutAuthorizationNo, resource.OpenID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1539,9 +1539,9 @@ func webhookV3MchtransferAuthorizationConfirmed(nf *wechatpay.Notifier) http.Han
 // the Notifier.
 func handleMchtransferBatchClosed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID       string  `json:"mchid"`
 		OutBatchNo  string  `json:"out_batch_no"`
 		BatchID     string  `json:"batch_id"`
+		MchID       string  `json:"mchid"`
 		BatchStatus string  `json:"batch_status"`
 		TotalNum    float64 `json:"total_num"`
 		TotalAmount float64 `json:"total_amount"`
@@ -1549,7 +1549,7 @@ func handleMchtransferBatchClosed(ctx context.Context, n *wechatpay.Notification
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutBatchNo, resource.BatchID)
+	fmt.Println(n.EventType, resource.OutBatchNo, resource.BatchID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1589,17 +1589,17 @@ func webhookV3MchtransferBatchFinished(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleMchtransferBillFinished(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		SubMchID       string  `json:"sub_mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
 		OpenID         string  `json:"openid"`
-		CreateTime     string  `json:"create_time"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OutBillNo, resource.TransferBillNo, resource.State)
+	fmt.Println(n.EventType, resource.State, resource.OutBillNo, resource.TransferBillNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1614,17 +1614,17 @@ func webhookV3MchtransferBillFinished(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleMchtransferQqwalletbillFinished(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID          string  `json:"mchid"`
+		State          string  `json:"state"`
 		OutBillNo      string  `json:"out_bill_no"`
 		TransferBillNo string  `json:"transfer_bill_no"`
-		State          string  `json:"state"`
+		MchID          string  `json:"mchid"`
 		TransferAmount float64 `json:"transfer_amount"`
 		TransferRemark string  `json:"transfer_remark"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutBillNo, resource.TransferBillNo)
+	fmt.Println(n.EventType, resource.State, resource.OutBillNo, resource.TransferBillNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1653,17 +1653,17 @@ func webhookV3MchwithdrawChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleMedicalInsuranceSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		OutTradeNo   string `json:"out_trade_no"`
+		SubMchID     string `json:"sub_mchid"`
+		PrepayID     string `json:"prepay_id"`
 		MixTradeNo   string `json:"mix_trade_no"`
 		MixPayStatus string `json:"mix_pay_status"`
 		MixPayType   string `json:"mix_pay_type"`
-		OutTradeNo   string `json:"out_trade_no"`
-		CityID       string `json:"city_id"`
-		MedInstName  string `json:"med_inst_name"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MixTradeNo, resource.MixPayStatus, resource.MixPayType)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.SubMchID, resource.PrepayID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1774,17 +1774,17 @@ func webhookV3MerchantNotifyNotify(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePapaySign(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID                   string  `json:"mchid"`
-		OutContractCode         string  `json:"out_contract_code"`
-		OpenID                  string  `json:"openid"`
-		ContractTerminationMode string  `json:"contract_termination_mode"`
-		ContractID              string  `json:"contract_id"`
-		PlanID                  float64 `json:"plan_id"`
+		SubMchID                string `json:"sub_mchid"`
+		ContractID              string `json:"contract_id"`
+		MchID                   string `json:"mchid"`
+		OutContractCode         string `json:"out_contract_code"`
+		OpenID                  string `json:"openid"`
+		ContractTerminationMode string `json:"contract_termination_mode"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutContractCode, resource.OpenID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.ContractID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1799,17 +1799,17 @@ func webhookV3PapaySign(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePapayTerminate(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID                   string  `json:"mchid"`
-		OutContractCode         string  `json:"out_contract_code"`
-		OpenID                  string  `json:"openid"`
-		ContractTerminationMode string  `json:"contract_termination_mode"`
-		ContractID              string  `json:"contract_id"`
-		PlanID                  float64 `json:"plan_id"`
+		SubMchID                string `json:"sub_mchid"`
+		ContractID              string `json:"contract_id"`
+		MchID                   string `json:"mchid"`
+		OutContractCode         string `json:"out_contract_code"`
+		OpenID                  string `json:"openid"`
+		ContractTerminationMode string `json:"contract_termination_mode"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutContractCode, resource.OpenID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.ContractID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1860,9 +1860,9 @@ func webhookV3ParkingFeeQueryTransInfo(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreBindServiceAccount(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID   string `json:"sub_mchid"`
 		ServiceID  string `json:"service_id"`
 		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
 		OutApplyNo string `json:"out_apply_no"`
 		ApplyState string `json:"apply_state"`
 		SubAppID   string `json:"sub_appid"`
@@ -1870,7 +1870,7 @@ func handlePayscoreBindServiceAccount(ctx context.Context, n *wechatpay.Notifica
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ServiceID, resource.MchID, resource.SubMchID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.ServiceID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1885,17 +1885,17 @@ func webhookV3PayscoreBindServiceAccount(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreMchPrepay(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		OutOrderNo    string         `json:"out_order_no"`
+		SubMchID      string         `json:"sub_mchid"`
 		ServiceID     string         `json:"service_id"`
 		MchID         string         `json:"mchid"`
-		SubMchID      string         `json:"sub_mchid"`
-		OutOrderNo    string         `json:"out_order_no"`
 		TotalAmount   float64        `json:"total_amount"`
 		PrepayReqBody map[string]any `json:"prepay_req_body"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ServiceID, resource.MchID, resource.SubMchID)
+	fmt.Println(n.EventType, resource.OutOrderNo, resource.SubMchID, resource.ServiceID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1910,17 +1910,17 @@ func webhookV3PayscoreMchPrepay(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserAccepted(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		ContractID     string `json:"contract_id"`
-		MchID          string `json:"mchid"`
-		OpenID         string `json:"openid"`
-		PlanID         string `json:"plan_id"`
-		ContractStatus string `json:"contract_status"`
-		CreateTime     string `json:"create_time"`
+		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
+		ContractID   string `json:"contract_id"`
+		MchID        string `json:"mchid"`
+		OpenID       string `json:"openid"`
+		PlanID       string `json:"plan_id"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ContractID, resource.MchID, resource.OpenID)
+	fmt.Println(n.EventType, resource.OutRequestNo, resource.SubMchID, resource.ContractID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1935,17 +1935,17 @@ func webhookV3PayscoreUserAccepted(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserCancelSignPlan(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID            string `json:"sub_mchid"`
 		SignPlanID          string `json:"sign_plan_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
 		MerchantSignPlanNo  string `json:"merchant_sign_plan_no"`
 		MerchantCallbackURL string `json:"merchant_callback_url"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SignPlanID, resource.ServiceID, resource.MchID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.SignPlanID, resource.ServiceID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1960,17 +1960,17 @@ func webhookV3PayscoreUserCancelSignPlan(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserCloseService(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID     string `json:"mchid"`
-		SubMchID  string `json:"sub_mchid"`
-		ServiceID string `json:"service_id"`
-		OpenID    string `json:"openid"`
-		SubAppID  string `json:"sub_appid"`
-		ChannelID string `json:"channel_id"`
+		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
+		MchID        string `json:"mchid"`
+		ServiceID    string `json:"service_id"`
+		OpenID       string `json:"openid"`
+		SubAppID     string `json:"sub_appid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.SubMchID, resource.ServiceID)
+	fmt.Println(n.EventType, resource.OutRequestNo, resource.SubMchID, resource.MchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -1985,17 +1985,17 @@ func webhookV3PayscoreUserCloseService(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserConfirm(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		ServiceID  string `json:"service_id"`
-		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		OutOrderNo string `json:"out_order_no"`
-		OpenID     string `json:"openid"`
-		State      string `json:"state"`
+		OutTradeNo   string `json:"out_trade_no"`
+		State        string `json:"state"`
+		OutOrderNo   string `json:"out_order_no"`
+		OrderID      string `json:"order_id"`
+		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ServiceID, resource.MchID, resource.SubMchID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.State, resource.OutOrderNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2010,17 +2010,17 @@ func webhookV3PayscoreUserConfirm(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserOpenService(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		ContractID     string `json:"contract_id"`
-		MchID          string `json:"mchid"`
-		OpenID         string `json:"openid"`
-		PlanID         string `json:"plan_id"`
-		ContractStatus string `json:"contract_status"`
-		CreateTime     string `json:"create_time"`
+		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
+		ContractID   string `json:"contract_id"`
+		MchID        string `json:"mchid"`
+		OpenID       string `json:"openid"`
+		PlanID       string `json:"plan_id"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ContractID, resource.MchID, resource.OpenID)
+	fmt.Println(n.EventType, resource.OutRequestNo, resource.SubMchID, resource.ContractID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2035,17 +2035,17 @@ func webhookV3PayscoreUserOpenService(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserPaid(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		ServiceID  string `json:"service_id"`
-		MchID      string `json:"mchid"`
-		SubMchID   string `json:"sub_mchid"`
-		OutOrderNo string `json:"out_order_no"`
-		OutTradeNo string `json:"out_trade_no"`
-		OpenID     string `json:"openid"`
+		OutTradeNo   string `json:"out_trade_no"`
+		State        string `json:"state"`
+		OutOrderNo   string `json:"out_order_no"`
+		OrderID      string `json:"order_id"`
+		OutRequestNo string `json:"out_request_no"`
+		SubMchID     string `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.ServiceID, resource.MchID, resource.SubMchID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.State, resource.OutOrderNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2060,17 +2060,17 @@ func webhookV3PayscoreUserPaid(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handlePayscoreUserSignPlan(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID            string `json:"sub_mchid"`
 		SignPlanID          string `json:"sign_plan_id"`
 		ServiceID           string `json:"service_id"`
 		MchID               string `json:"mchid"`
-		SubMchID            string `json:"sub_mchid"`
 		MerchantSignPlanNo  string `json:"merchant_sign_plan_no"`
 		MerchantCallbackURL string `json:"merchant_callback_url"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SignPlanID, resource.ServiceID, resource.MchID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.SignPlanID, resource.ServiceID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2110,17 +2110,17 @@ func webhookV3ProductCouponSpImageGeneration(nf *wechatpay.Notifier) http.Handle
 // the Notifier.
 func handleProductCouponSpSend(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		StockID         string `json:"stock_id"`
 		BrandID         string `json:"brand_id"`
 		CouponCode      string `json:"coupon_code"`
 		ProductCouponID string `json:"product_coupon_id"`
-		StockID         string `json:"stock_id"`
 		OpenID          string `json:"openid"`
 		UnionID         string `json:"unionid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.BrandID, resource.CouponCode, resource.ProductCouponID)
+	fmt.Println(n.EventType, resource.StockID, resource.BrandID, resource.CouponCode)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2136,16 +2136,16 @@ func webhookV3ProductCouponSpSend(nf *wechatpay.Notifier) http.Handler {
 func handleProfitsharingReturn(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
 		TransactionID string         `json:"transaction_id"`
-		OrderID       string         `json:"order_id"`
-		OutOrderNo    string         `json:"out_order_no"`
-		Receiver      map[string]any `json:"receiver"`
 		SuccessTime   string         `json:"success_time"`
-		MchID         string         `json:"mchid"`
+		OutOrderNo    string         `json:"out_order_no"`
+		OrderID       string         `json:"order_id"`
+		SubMchID      string         `json:"sub_mchid"`
+		Receiver      map[string]any `json:"receiver"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.TransactionID, resource.OrderID, resource.OutOrderNo)
+	fmt.Println(n.EventType, resource.TransactionID, resource.SuccessTime, resource.OutOrderNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2161,16 +2161,16 @@ func webhookV3ProfitsharingReturn(nf *wechatpay.Notifier) http.Handler {
 func handleProfitsharingSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
 		TransactionID string         `json:"transaction_id"`
-		OrderID       string         `json:"order_id"`
-		OutOrderNo    string         `json:"out_order_no"`
-		Receiver      map[string]any `json:"receiver"`
 		SuccessTime   string         `json:"success_time"`
-		MchID         string         `json:"mchid"`
+		OutOrderNo    string         `json:"out_order_no"`
+		OrderID       string         `json:"order_id"`
+		SubMchID      string         `json:"sub_mchid"`
+		Receiver      map[string]any `json:"receiver"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.TransactionID, resource.OrderID, resource.OutOrderNo)
+	fmt.Println(n.EventType, resource.TransactionID, resource.SuccessTime, resource.OutOrderNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2185,17 +2185,17 @@ func webhookV3ProfitsharingSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRechargeClosed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID         string `json:"sp_mchid"`
+		SuccessTime     string `json:"success_time"`
 		SubMchID        string `json:"sub_mchid"`
+		SpMchID         string `json:"sp_mchid"`
 		OutRechargeNo   string `json:"out_recharge_no"`
 		RechargeID      string `json:"recharge_id"`
 		RechargeChannel string `json:"recharge_channel"`
-		AccountType     string `json:"account_type"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.OutRechargeNo)
+	fmt.Println(n.EventType, resource.SuccessTime, resource.SubMchID, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2210,9 +2210,9 @@ func webhookV3RechargeClosed(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRechargeFundReturned(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID           string `json:"sub_mchid"`
 		RechargeReturnedID string `json:"recharge_returned_id"`
 		SpMchID            string `json:"sp_mchid"`
-		SubMchID           string `json:"sub_mchid"`
 		OutRechargeNo      string `json:"out_recharge_no"`
 		RechargeID         string `json:"recharge_id"`
 		RechargeChannel    string `json:"recharge_channel"`
@@ -2220,7 +2220,7 @@ func handleRechargeFundReturned(ctx context.Context, n *wechatpay.Notification) 
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.RechargeReturnedID, resource.SpMchID, resource.SubMchID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.RechargeReturnedID, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2235,17 +2235,17 @@ func webhookV3RechargeFundReturned(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRechargeSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID         string `json:"sp_mchid"`
+		SuccessTime     string `json:"success_time"`
 		SubMchID        string `json:"sub_mchid"`
+		SpMchID         string `json:"sp_mchid"`
 		OutRechargeNo   string `json:"out_recharge_no"`
 		RechargeID      string `json:"recharge_id"`
 		RechargeChannel string `json:"recharge_channel"`
-		AccountType     string `json:"account_type"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.OutRechargeNo)
+	fmt.Println(n.EventType, resource.SuccessTime, resource.SubMchID, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2260,17 +2260,17 @@ func webhookV3RechargeSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRefundAbnormal(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID       string `json:"sp_mchid"`
-		SubMchID      string `json:"sub_mchid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		RefundID      string `json:"refund_id"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		RefundStatus  string         `json:"refund_status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.OutTradeNo)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.OutRefundNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2285,17 +2285,17 @@ func webhookV3RefundAbnormal(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRefundClosed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID         string `json:"mchid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		RefundID      string `json:"refund_id"`
-		RefundStatus  string `json:"refund_status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		RefundStatus  string         `json:"refund_status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutTradeNo, resource.TransactionID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.OutRefundNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2310,17 +2310,17 @@ func webhookV3RefundClosed(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRefundSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID         string `json:"mchid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
-		OutRefundNo   string `json:"out_refund_no"`
-		RefundID      string `json:"refund_id"`
-		RefundStatus  string `json:"refund_status"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		OutRefundNo   string         `json:"out_refund_no"`
+		RefundID      string         `json:"refund_id"`
+		RefundStatus  string         `json:"refund_status"`
+		Amount        map[string]any `json:"amount"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutTradeNo, resource.TransactionID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.OutRefundNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2335,15 +2335,15 @@ func webhookV3RefundSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleRisktradeIdentification(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID      string  `json:"mchid"`
 		OutTradeNo string  `json:"out_trade_no"`
+		MchID      string  `json:"mchid"`
 		RiskType   float64 `json:"risk_type"`
 		RiskLevel  float64 `json:"risk_level"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutTradeNo, resource.RiskType)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.MchID, resource.RiskType)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2379,17 +2379,17 @@ func webhookV3SecurityEchoSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleSettlementSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		State            string `json:"state"`
 		OutSettleBatchNo string `json:"out_settle_batch_no"`
 		SettleBatchNo    string `json:"settle_batch_no"`
 		IndividualAuthID string `json:"individual_auth_id"`
 		Description      string `json:"description"`
-		State            string `json:"state"`
 		TradeScenario    string `json:"trade_scenario"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.OutSettleBatchNo, resource.SettleBatchNo, resource.IndividualAuthID)
+	fmt.Println(n.EventType, resource.State, resource.OutSettleBatchNo, resource.SettleBatchNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2404,17 +2404,17 @@ func webhookV3SettlementSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleTransactionFail(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID       string `json:"sp_mchid"`
-		SubMchID      string `json:"sub_mchid"`
-		SubAppID      string `json:"sub_appid"`
-		OutTradeNo    string `json:"out_trade_no"`
-		TransactionID string `json:"transaction_id"`
-		BankType      string `json:"bank_type"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.SubAppID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2429,17 +2429,17 @@ func webhookV3TransactionFail(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleTransactionIndustryFailed(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeState string         `json:"trade_state"`
-		Amount     map[string]any `json:"amount"`
-		DeviceInfo map[string]any `json:"device_info"`
-		SubMchID   string         `json:"sub_mchid"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutTradeNo, resource.TradeState)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2454,17 +2454,17 @@ func webhookV3TransactionIndustryFailed(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleTransactionIndustrySuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID      string         `json:"mchid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeState string         `json:"trade_state"`
-		Amount     map[string]any `json:"amount"`
-		DeviceInfo map[string]any `json:"device_info"`
-		SubMchID   string         `json:"sub_mchid"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.OutTradeNo, resource.TradeState)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2479,17 +2479,17 @@ func webhookV3TransactionIndustrySuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleTransactionPayBack(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		MchID      string         `json:"mchid"`
-		SubMchID   string         `json:"sub_mchid"`
-		SubAppID   string         `json:"sub_appid"`
-		OutTradeNo string         `json:"out_trade_no"`
-		TradeState string         `json:"trade_state"`
-		Amount     map[string]any `json:"amount"`
+		OutTradeNo    string         `json:"out_trade_no"`
+		TransactionID string         `json:"transaction_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
+		SubMchID      string         `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.MchID, resource.SubMchID, resource.SubAppID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2504,17 +2504,17 @@ func webhookV3TransactionPayBack(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleTransactionSuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID       string         `json:"sp_mchid"`
-		SubMchID      string         `json:"sub_mchid"`
+		OutTradeNo    string         `json:"out_trade_no"`
 		TransactionID string         `json:"transaction_id"`
-		OrderID       string         `json:"order_id"`
+		TradeState    string         `json:"trade_state"`
+		Amount        map[string]any `json:"amount"`
+		SuccessTime   string         `json:"success_time"`
 		OutOrderNo    string         `json:"out_order_no"`
-		Receiver      map[string]any `json:"receiver"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.TransactionID)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.TradeState)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2529,8 +2529,8 @@ func webhookV3TransactionSuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleVehicleEntranceStateChange(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID      string `json:"sp_mchid"`
 		SubMchID     string `json:"sub_mchid"`
+		SpMchID      string `json:"sp_mchid"`
 		ParkingID    string `json:"parking_id"`
 		OutParkingNo string `json:"out_parking_no"`
 		PlateNumber  string `json:"plate_number"`
@@ -2539,7 +2539,7 @@ func handleVehicleEntranceStateChange(ctx context.Context, n *wechatpay.Notifica
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.ParkingID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.SpMchID, resource.ParkingID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2554,17 +2554,17 @@ func webhookV3VehicleEntranceStateChange(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleVehicleUserStateChange(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
+		SubMchID    string `json:"sub_mchid"`
+		ContractID  string `json:"contract_id"`
 		SpMchID     string `json:"sp_mchid"`
 		SpOpenID    string `json:"sp_openid"`
-		ContractID  string `json:"contract_id"`
 		BindState   string `json:"bind_state"`
 		PlateNumber string `json:"plate_number"`
-		SubOpenID   string `json:"sub_openid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SpOpenID, resource.ContractID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.ContractID, resource.SpMchID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2654,8 +2654,8 @@ func webhookV3ViolationPunish(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleWebizpayAuthorized(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID           string `json:"sp_mchid"`
 		SubMchID          string `json:"sub_mchid"`
+		SpMchID           string `json:"sp_mchid"`
 		UserID            string `json:"user_id"`
 		EmployeeID        string `json:"employee_id"`
 		AuthorizationTime string `json:"authorization_time"`
@@ -2663,7 +2663,7 @@ func handleWebizpayAuthorized(ctx context.Context, n *wechatpay.Notification) er
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.UserID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.SpMchID, resource.UserID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2678,17 +2678,17 @@ func webhookV3WebizpayAuthorized(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleWebizpayPaymentrefundsuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID       string `json:"sp_mchid"`
-		SubMchID      string `json:"sub_mchid"`
-		CardNo        string `json:"card_no"`
-		EmployeeID    string `json:"employee_id"`
-		TransactionID string `json:"transaction_id"`
-		OutTradeNo    string `json:"out_trade_no"`
+		OutTradeNo    string  `json:"out_trade_no"`
+		TransactionID string  `json:"transaction_id"`
+		OutRefundNo   string  `json:"out_refund_no"`
+		RefundID      string  `json:"refund_id"`
+		Amount        float64 `json:"amount"`
+		SubMchID      string  `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.CardNo)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.OutRefundNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2703,17 +2703,17 @@ func webhookV3WebizpayPaymentrefundsuccess(nf *wechatpay.Notifier) http.Handler 
 // the Notifier.
 func handleWebizpayPaymentsuccess(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID            string `json:"sp_mchid"`
-		SubMchID           string `json:"sub_mchid"`
-		CardNo             string `json:"card_no"`
-		EmployeeID         string `json:"employee_id"`
-		ReceiveMchName     string `json:"receive_mch_name"`
-		ReceiveMchFullName string `json:"receive_mch_full_name"`
+		OutTradeNo    string  `json:"out_trade_no"`
+		TransactionID string  `json:"transaction_id"`
+		OutRefundNo   string  `json:"out_refund_no"`
+		RefundID      string  `json:"refund_id"`
+		Amount        float64 `json:"amount"`
+		SubMchID      string  `json:"sub_mchid"`
 	}
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.CardNo)
+	fmt.Println(n.EventType, resource.OutTradeNo, resource.TransactionID, resource.OutRefundNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2728,8 +2728,8 @@ func webhookV3WebizpayPaymentsuccess(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleWebizpayQuotacardexpired(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID          string `json:"sp_mchid"`
 		SubMchID         string `json:"sub_mchid"`
+		SpMchID          string `json:"sp_mchid"`
 		CardNo           string `json:"card_no"`
 		EmployeeID       string `json:"employee_id"`
 		CardState        string `json:"card_state"`
@@ -2738,7 +2738,7 @@ func handleWebizpayQuotacardexpired(ctx context.Context, n *wechatpay.Notificati
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.CardNo)
+	fmt.Println(n.EventType, resource.SubMchID, resource.SpMchID, resource.CardNo)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 
@@ -2753,8 +2753,8 @@ func webhookV3WebizpayQuotacardexpired(nf *wechatpay.Notifier) http.Handler {
 // the Notifier.
 func handleWebizpayRevoked(ctx context.Context, n *wechatpay.Notification) error {
 	var resource struct {
-		SpMchID                  string `json:"sp_mchid"`
 		SubMchID                 string `json:"sub_mchid"`
+		SpMchID                  string `json:"sp_mchid"`
 		UserID                   string `json:"user_id"`
 		AuthorizationState       string `json:"authorization_state"`
 		AuthorizationRevokedTime string `json:"authorization_revoked_time"`
@@ -2763,7 +2763,7 @@ func handleWebizpayRevoked(ctx context.Context, n *wechatpay.Notification) error
 	if err := n.Unmarshal(&resource); err != nil { // the decrypted resource
 		return err
 	}
-	fmt.Println(n.EventType, resource.SpMchID, resource.SubMchID, resource.UserID)
+	fmt.Println(n.EventType, resource.SubMchID, resource.SpMchID, resource.UserID)
 	return nil // answered 204 No Content; an error answers 500, and WeChat Pay sends it again
 }
 

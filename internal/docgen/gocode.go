@@ -525,8 +525,9 @@ var envelope = map[string]bool{
 	"algorithm": true, "event_algorithm": true, "event_nonce": true, "event_associated_data": true,
 }
 
-// printFields picks up to n top-level fields to show: the required ones
-// first, in document order; APIv2's envelope fields when there is nothing
+// printFields picks up to n top-level fields to show: the key fields of
+// WeChat Pay's answers (out_trade_no, trade_state, …), then the required
+// ones, in document order; APIv2's envelope fields when there is nothing
 // else.
 func printFields(nodes catalog.Nodes, n int) []string {
 	if f := pickFields(nodes, n, envelope); len(f) > 0 {
@@ -535,9 +536,28 @@ func printFields(nodes catalog.Nodes, n int) []string {
 	return pickFields(nodes, n, nil)
 }
 
+// keyFields are the fields a reader of an answer or notification looks for
+// first.
+var keyFields = []string{
+	"out_trade_no", "transaction_id", "trade_state", "out_refund_no", "refund_id", "refund_status", "status",
+	"state", "amount", "success_time", "out_bill_no", "transfer_bill_no", "out_batch_no", "batch_id",
+	"out_order_no", "order_id", "out_request_no", "applyment_id", "sub_mchid", "complaint_id", "stock_id",
+	"coupon_id", "contract_id", "media_id", "code_url", "prepay_id", "h5_url",
+}
+
 func pickFields(nodes catalog.Nodes, n int, skip map[string]bool) []string {
-	var req, opt []string
+	var req, key, opt []string
 	seen := map[string]bool{}
+	present := map[string]bool{}
+	for _, nd := range nodes {
+		present[nd.Name] = true
+	}
+	for _, k := range keyFields {
+		if present[k] && !skip[k] {
+			key = append(key, k)
+			seen[k] = true
+		}
+	}
 	for _, nd := range nodes {
 		if seen[nd.Name] || !isFieldName(nd.Name) || skip[nd.Name] {
 			continue
@@ -549,7 +569,7 @@ func pickFields(nodes catalog.Nodes, n int, skip map[string]bool) []string {
 			opt = append(opt, nd.Name)
 		}
 	}
-	all := append(req, opt...)
+	all := append(append(key, req...), opt...)
 	if len(all) > n {
 		all = all[:n]
 	}
