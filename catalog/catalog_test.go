@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -382,5 +385,29 @@ func BenchmarkNearest(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		c.Nearest("v3/pay/transactoins/native", 5)
+	}
+}
+
+// The client package, and what it imports, never import the catalog: a
+// program that only calls WeChat Pay carries none of its data.
+func TestClientDoesNotImportCatalog(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the go tool")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	out, err := exec.Command(goTool, "list", "-deps", "github.com/wechatpay-go/wechatpay").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if dep == "github.com/wechatpay-go/wechatpay/catalog" {
+			t.Fatal("package wechatpay imports the catalog")
+		}
+	}
+	if !strings.Contains(string(out), "github.com/wechatpay-go/wechatpay/middleware") {
+		t.Fatalf("go list printed no dependencies:\n%s", out)
 	}
 }
