@@ -16,12 +16,14 @@ var ErrNotFound = errors.New("catalog: not found")
 // NotFoundError reports a path, or a method of a path, the catalog does
 // not document.
 type NotFoundError struct {
+	// Method and Path are as asked; Method is "" for Match.
 	Method, Path string
 	// Nearest are the closest documented entries: the path's other methods
 	// when only the method is wrong, else the paths nearest to Path.
 	Nearest []*Entry
 }
 
+// Error names what was asked and the nearest entries.
 func (e *NotFoundError) Error() string {
 	var b strings.Builder
 	b.WriteString("catalog: no endpoint ")
