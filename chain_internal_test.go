@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 

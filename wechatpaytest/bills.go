@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // billHeader is the header line of a trade bill (交易账单) of type ALL.

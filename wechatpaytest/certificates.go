@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // specialAnswers are the catalog endpoints whose answer the response tree

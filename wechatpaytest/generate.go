@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // catalogAnswer answers a request to a catalog endpoint: the required

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // Notification is a webhook (回调通知) the server sends to a merchant's URL.

@@ -14,8 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wechatpay-go/wechatpay/catalog"
 	"github.com/wechatpay-go/wechatpay/crypto"
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
 	"github.com/wechatpay-go/wechatpay/transformer"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )

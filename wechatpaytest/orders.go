@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // statefulAnswers are the catalog endpoints answered from the server's

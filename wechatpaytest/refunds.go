@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // Refund errors WeChat Pay answers, APIv3 and APIv2 alike.

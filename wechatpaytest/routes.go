@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/wechatpay-go/wechatpay/internal/catalog"
+	"github.com/wechatpay-go/wechatpay/catalog"
 )
 
 // route is an endpoint the server answers: one of the catalog's, or one
