@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	stduritemplate "github.com/std-uritemplate/std-uritemplate/go/v2"
@@ -438,7 +437,7 @@ func expand(template string, vars map[string]any) (string, error) {
 			continue // the query and the fragment, not the path
 		}
 		for _, n := range e.names {
-			if n != "empty" && emptyValue(subs[n]) {
+			if n != "empty" && expandsEmpty(n, subs) {
 				return "", &OptionError{Option: n, Problem: fmt.Sprintf("is empty: the path %q needs a value", template)}
 			}
 		}
@@ -477,21 +476,14 @@ func hasDotSegment(p string) bool {
 	return false
 }
 
-// emptyValue reports a value that expands to nothing: nil, "", or an empty
-// list or map.
-func emptyValue(v any) bool {
-	switch x := v.(type) {
-	case nil:
+// expandsEmpty reports whether the variable name expands to nothing: nil,
+// "", or a list or map of nothing.
+func expandsEmpty(name string, subs stduritemplate.Substitutions) bool {
+	if subs[name] == nil {
 		return true
-	case string:
-		return x == ""
 	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Slice, reflect.Array, reflect.Map:
-		return rv.Len() == 0
-	}
-	return false
+	out, err := stduritemplate.Expand("{"+name+"}", stduritemplate.Substitutions{name: subs[name]})
+	return err == nil && out == ""
 }
 
 // templateExpr is one {…} expression of a URI template: its operator (0

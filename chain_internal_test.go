@@ -78,6 +78,7 @@ func TestExpand(t *testing.T) {
 		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": ""}, "", "is empty"},
 		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": nil}, "", "is empty"},
 		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": []string{}}, "", "is empty"},
+		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": []string{""}}, "", "is empty"},
 		{"v3/x{?a}", map[string]any{"a": ""}, "v3/x?a=", ""},
 		{"v3/refunds/{out_refund_no}", map[string]any{}, "", "is missing"},
 		{"v3/refunds", map[string]any{"jsno": 1}, "", "neither an option nor a variable"},
