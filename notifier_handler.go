@@ -163,7 +163,10 @@ func (nf *Notifier) serveV3(ctx context.Context, method string, h http.Header, b
 	if err != nil {
 		return v3Fail(statusFor(err), failMessage(err))
 	}
-	id := replayID("v3:id:", []byte(n.ID))
+	id := ""
+	if n.ID != "" {
+		id = replayID("v3:id:", []byte(n.ID))
+	}
 	if done, a := nf.replayed(ctx, id, answer{status: http.StatusNoContent}); done {
 		return a
 	}
@@ -203,11 +206,11 @@ func (nf *Notifier) serveV2(ctx context.Context, method string, h http.Header, b
 // v2NotificationID identifies an APIv2 notification for the ReplayGuard by
 // what authenticates it, never by what anyone could write: the decrypted
 // req_info of a refund notification, else the signed event_id of an event
-// notification, else the signed string (every field but the sign).
+// notification, else the signed fields (the non-empty ones but the sign).
 func v2NotificationID(n *V2Notification) string {
 	if n.ReqInfo != nil {
 		b, err := json.Marshal(n.ReqInfo) // map keys sorted: one form for one content
-		if err != nil {
+		if err != nil || len(n.ReqInfo) == 0 {
 			return ""
 		}
 		return replayID("v2:req_info:", b)
@@ -218,11 +221,19 @@ func v2NotificationID(n *V2Notification) string {
 	if len(n.Fields) == 0 {
 		return ""
 	}
-	flat := make(map[string]string, len(n.Fields))
+	// Exactly what the sign covers: empty fields are not signed, so one
+	// added to a captured notification must not make it a new one.
+	signed := make(map[string]string, len(n.Fields))
 	for k, v := range n.Fields {
-		flat[k], _ = v.(string)
+		if s, _ := v.(string); s != "" && k != "sign" {
+			signed[k] = s
+		}
 	}
-	return replayID("v2:signed:", []byte(formatter.QueryStringLike(formatter.Ksort(flat))))
+	b, err := json.Marshal(signed) // unambiguous, where k=v&… is not
+	if err != nil {
+		return ""
+	}
+	return replayID("v2:signed:", b)
 }
 
 // replayID names authenticated data for the ReplayGuard: kind, then the

@@ -259,3 +259,31 @@ func TestMemoryReplayGuardBound(t *testing.T) {
 		}
 	}
 }
+
+// A signed notification is known by its signed fields: a replay with an
+// empty element added (which the sign skips) or laid out differently is
+// the same notification; another genuine one is not.
+func TestV2SignedNotificationReplays(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	nf := notifier(t, srv)
+	nf.ReplayGuard = wechatpay.NewMemoryReplayGuard(0)
+	post, calls, _ := v2Receiver(t, nf)
+	paid := func(outTradeNo string) []byte {
+		return v2Signed(t, srv.Secret, map[string]string{"return_code": "SUCCESS", "result_code": "SUCCESS", "mch_id": srv.MchID,
+			"out_trade_no": outTradeNo, "transaction_id": "4200000001", "total_fee": "1", "nonce_str": "n"}, "MD5")
+	}
+	body := paid("O1")
+	for _, replay := range [][]byte{
+		body,
+		bytes.Replace(body, []byte("</xml>"), []byte("<attach></attach></xml>"), 1),
+		append([]byte("\n  "), bytes.ReplaceAll(body, []byte("><"), []byte(">\n<"))...),
+	} {
+		if code, _ := post(replay); code != 200 || calls.Load() != 1 {
+			t.Fatalf("%s: %d, %d calls", replay, code, calls.Load())
+		}
+	}
+	if code, _ := post(paid("O2")); code != 200 || calls.Load() != 2 {
+		t.Fatalf("another notification: %d, %d calls", code, calls.Load())
+	}
+}

@@ -33,7 +33,7 @@ type ReplayGuard interface {
 const DefaultReplayTTL = 25 * time.Hour
 
 // DefaultReplayEntries is how many IDs a MemoryReplayGuard keeps unless
-// MaxEntries says otherwise: about 20 MB, a day of more than one
+// MaxEntries says otherwise: about 25 MB, a day of more than one
 // notification a second.
 const DefaultReplayEntries = 100_000
 
