@@ -21,6 +21,11 @@ func FuzzExpand(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, value string, kind uint8) {
+		if len(value) > 4<<10 {
+			// No ID is that long; the template library takes about 1 µs a
+			// byte, and minimizing a megabyte input would stall the run.
+			return
+		}
 		var v any
 		switch kind % 4 {
 		case 0:
@@ -55,7 +60,10 @@ func FuzzExpand(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, seg := range strings.Split(strings.SplitN(out, "?", 2)[0], "/") {
+		if i := strings.IndexAny(out, "?#"); i >= 0 {
+			out = out[:i] // the query or fragment a reserved value may start
+		}
+		for _, seg := range strings.Split(out, "/") {
 			if d, err := url.PathUnescape(seg); err == nil && (d == "." || d == "..") || seg == "." || seg == ".." {
 				t.Fatalf("{+x} = %q makes the dot-segment %q in %q", value, seg, out)
 			}
