@@ -19,8 +19,9 @@ import (
 //     appauth/getaccesstoken answers JSON; on the file downloads
 //     (downloadbill, downloadfundflow) the file itself, gzip or a bill's
 //     CSV text, is returned unchecked, as WeChat Pay does not sign it.
-//     Anything else (JSON, HTML, an empty body, junk before the XML) fails
-//     with a *VerifyError wrapping ErrUnexpectedFormat, never a success;
+//     Anything else (JSON, an empty body, malformed XML, junk before the
+//     XML) fails with a *VerifyError wrapping ErrUnexpectedFormat, never a
+//     success;
 //   - fails with a *V2Error when return_code is not SUCCESS (such answers are
 //     never signed);
 //   - checks the sign, HMAC-SHA256 when it is 64 hex digits and MD5
@@ -63,15 +64,14 @@ func TransformResponse(secret crypto.Secret) Middleware {
 			if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
 				return resp, err
 			}
-			kind := v2Other
-			switch {
-			case guard != nil:
+			var kind v2Body
+			if guard != nil {
 				kind = guard.kind
 				if kind != v2File {
 					resp.Body = guard.buf.Bytes()
 					resp.Written = 0
 				}
-			case req.Pathname != "/appauth/getaccesstoken":
+			} else {
 				kind = classifyV2Body(resp.Body, download, true)
 			}
 			if req.Pathname == "/appauth/getaccesstoken" {
