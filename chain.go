@@ -397,18 +397,20 @@ func setRawBody(req *middleware.Request, v any) error {
 // the template names must be given (except {empty}, which stands for an
 // empty trailing segment), and every var must be named by the template, so
 // that a typo fails before anything is sent.
+//
+// A value stays in its path segment: a simple {name} expression
+// percent-encodes "/", "?" and "#"; a value may not be empty there (an
+// empty segment, "a//b", is merged away by some proxies), and no value may
+// make a dot-segment ("." or "..", percent-encoded or not), which would
+// climb to another endpoint. Only the reserved operators ({+name},
+// {#name}) and the path operator ({/name*}) let a value span several
+// segments, on purpose.
 func expand(template string, vars map[string]any) (string, error) {
+	exprs := templateExprs(template)
 	names := templateVars(template)
 	for _, n := range names {
-		v, ok := vars[n]
-		if !ok {
-			if n == "empty" {
-				continue
-			}
+		if _, ok := vars[n]; !ok && n != "empty" {
 			return "", &OptionError{Option: n, Problem: fmt.Sprintf("is missing: the path %q needs it", template)}
-		}
-		if s, ok := v.(string); ok && (s == "." || s == "..") {
-			return "", &OptionError{Option: n, Problem: fmt.Sprintf("%q would change the path", s)}
 		}
 	}
 	for k := range vars {
@@ -425,41 +427,113 @@ func expand(template string, vars map[string]any) (string, error) {
 		if s, err := formatter.Stringify(v); err == nil {
 			v = s
 		}
+		if s, ok := v.(string); ok && (s == "." || s == "..") {
+			return "", &OptionError{Option: k, Problem: fmt.Sprintf("%q would change the path", s)}
+		}
 		subs[k] = v
+	}
+	for _, e := range exprs {
+		if e.op == '?' || e.op == '&' || e.op == '#' {
+			continue // the query and the fragment, not the path
+		}
+		for _, n := range e.names {
+			if n != "empty" && expandsEmpty(n, subs) {
+				return "", &OptionError{Option: n, Problem: fmt.Sprintf("is empty: the path %q needs a value", template)}
+			}
+		}
 	}
 	out, err := stduritemplate.Expand(template, subs)
 	if err != nil {
 		return "", &OptionError{Option: "path", Problem: fmt.Sprintf("template %q: %v", template, err)}
 	}
+	if hasDotSegment(out) && !hasDotSegment(template) {
+		return "", &OptionError{Option: "path", Problem: fmt.Sprintf("a value of the path %q makes a dot-segment (. or ..), which would change the path", template)}
+	}
 	return out, nil
+}
+
+// isDotSegment reports "." and "..", also percent-encoded (%2E), which a
+// server decodes before it resolves the path.
+func isDotSegment(s string) bool {
+	if len(s) > 6 {
+		return false
+	}
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "%2e", "."), "%2E", ".")
+	return s == "." || s == ".."
+}
+
+// hasDotSegment reports whether the path part of a URL path (before any
+// "?" or "#") holds a dot-segment.
+func hasDotSegment(p string) bool {
+	if i := strings.IndexAny(p, "?#"); i >= 0 {
+		p = p[:i]
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if isDotSegment(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandsEmpty reports whether the variable name expands to nothing: nil,
+// "", or a list or map of nothing.
+func expandsEmpty(name string, subs stduritemplate.Substitutions) bool {
+	if subs[name] == nil {
+		return true
+	}
+	out, err := stduritemplate.Expand("{"+name+"}", stduritemplate.Substitutions{name: subs[name]})
+	return err == nil && out == ""
+}
+
+// templateExpr is one {…} expression of a URI template: its operator (0
+// for a simple expression) and its variable names.
+type templateExpr struct {
+	op    byte
+	names []string
+}
+
+// templateExprs lists a URI template's expressions.
+func templateExprs(t string) []templateExpr {
+	var exprs []templateExpr
+	for {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			return exprs
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return exprs
+		}
+		body := t[i+1 : i+j]
+		t = t[i+j+1:]
+		var e templateExpr
+		if body != "" && strings.ContainsRune("+#./;?&=,!@|", rune(body[0])) {
+			e.op, body = body[0], body[1:]
+		}
+		for _, v := range strings.Split(body, ",") {
+			if k := strings.IndexAny(v, ":*"); k >= 0 {
+				v = v[:k]
+			}
+			if v != "" {
+				e.names = append(e.names, v)
+			}
+		}
+		exprs = append(exprs, e)
+	}
 }
 
 // templateVars lists the variable names of a URI template's expressions.
 func templateVars(t string) []string {
 	var names []string
-	for {
-		i := strings.IndexByte(t, '{')
-		if i < 0 {
-			return names
-		}
-		j := strings.IndexByte(t[i:], '}')
-		if j < 0 {
-			return names
-		}
-		expr := t[i+1 : i+j]
-		t = t[i+j+1:]
-		if expr != "" && strings.ContainsRune("+#./;?&=,!@|", rune(expr[0])) {
-			expr = expr[1:]
-		}
-		for _, v := range strings.Split(expr, ",") {
-			if k := strings.IndexAny(v, ":*"); k >= 0 {
-				v = v[:k]
-			}
-			if v != "" && !contains(names, v) {
+	for _, e := range templateExprs(t) {
+		for _, v := range e.names {
+			if !contains(names, v) {
 				names = append(names, v)
 			}
 		}
 	}
+	return names
 }
 
 func contains(s []string, x string) bool {

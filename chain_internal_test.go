@@ -65,6 +65,21 @@ func TestExpand(t *testing.T) {
 		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "ÄB c?&#"}, "v3/refunds/%C3%84B%20c%3F%26%23", ""},
 		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": ".."}, "", "would change the path"},
 		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "."}, "", "would change the path"},
+		// However the value is typed, and however a dot is written.
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": []byte("..")}, "", "would change the path"},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": []string{".."}}, "", "dot-segment"},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": json.Number("..")}, "", "would change the path"},
+		{"v3/x/{+path}", map[string]any{"path": "a/%2e%2E/b"}, "", "dot-segment"},
+		{"v3/x/{+path}", map[string]any{"path": "a/../b"}, "", "dot-segment"},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "%2e%2e"}, "v3/refunds/%252e%252e", ""},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": "..."}, "v3/refunds/...", ""},
+		{"v3/refunds/{out_refund_no}", map[string]any{"out_refund_no": []string{".", "."}}, "v3/refunds/.,.", ""},
+		// An empty value would merge two segments ("refunds//cancel").
+		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": ""}, "", "is empty"},
+		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": nil}, "", "is empty"},
+		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": []string{}}, "", "is empty"},
+		{"v3/refunds/{out_refund_no}/cancel", map[string]any{"out_refund_no": []string{""}}, "", "is empty"},
+		{"v3/x{?a}", map[string]any{"a": ""}, "v3/x?a=", ""},
 		{"v3/refunds/{out_refund_no}", map[string]any{}, "", "is missing"},
 		{"v3/refunds", map[string]any{"jsno": 1}, "", "neither an option nor a variable"},
 		{"{+path}", map[string]any{"path": "v3/pay/transactions/native"}, "v3/pay/transactions/native", ""},
@@ -130,7 +145,7 @@ func TestCatalogChainsAgree(t *testing.T) {
 }
 
 // sampleVars returns the URI variables of an entry's sample, with a value
-// for any the sample lacks.
+// for any the sample lacks or leaves empty (its placeholder for an ID).
 func sampleVars(t *testing.T, e catalog.Entry) map[string]any {
 	var sample map[string]any
 	if len(e.Sample) > 0 {
@@ -143,7 +158,7 @@ func sampleVars(t *testing.T, e catalog.Entry) map[string]any {
 		if v == "empty" {
 			continue
 		}
-		if s, ok := sample[v].(string); ok {
+		if s, ok := sample[v].(string); ok && s != "" {
 			vars[v] = s
 		} else {
 			vars[v] = "X" + v
@@ -237,13 +252,16 @@ func sampleValue(key string, v any) any {
 	return v
 }
 
+// withMissingVars fills in the URI variables a sample leaves out or empty
+// (its placeholder for an ID to write in): an empty path variable is
+// refused.
 func withMissingVars(vars map[string]any, names []string) map[string]any {
 	out := map[string]any{}
 	for k, v := range vars {
 		out[k] = v
 	}
 	for _, n := range names {
-		if _, ok := out[n]; !ok && n != "empty" {
+		if v, ok := out[n]; (!ok || v == "") && n != "empty" {
 			out[n] = "X"
 		}
 	}

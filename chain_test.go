@@ -364,3 +364,25 @@ func TestZeroChain(t *testing.T) {
 	}
 	_ = http.MethodGet
 }
+
+// A path variable cannot climb to another endpoint or merge two segments,
+// however its value is typed: the call is refused before anything is sent.
+func TestPathVariableStaysInSegment(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv)
+	for _, v := range []any{"..", []byte(".."), []string{".."}, json.Number("."), "", []string{""}, nil} {
+		_, err := c.Chain("v3/refund/domestic/refunds/{out_refund_no}").Get(wechatpay.M{"out_refund_no": v})
+		var oe *wechatpay.OptionError
+		if !errors.As(err, &oe) {
+			t.Fatalf("%#v: %v", v, err)
+		}
+	}
+	if n := len(srv.Received()); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+	res, err := c.Chain("v3/refund/domestic/refunds/{out_refund_no}").Get(wechatpay.M{"out_refund_no": "R/1"})
+	if err != nil || lastReceived(t, srv).Target != "/v3/refund/domestic/refunds/R%2F1" {
+		t.Fatal(res, err)
+	}
+}

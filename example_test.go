@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay"
@@ -184,4 +186,81 @@ func ExampleClient_Stack() {
 	// Output:
 	// [verifier http_errors logger signer]
 	// GET /v3/pay/transactions/id/1217752501201407033233368018 200
+}
+
+// A receiver for APIv3 notifications (回调通知) on a net/http server with
+// timeouts; here the sandbox plays WeChat Pay and delivers one.
+func ExampleNotifier_Handler() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	nf := client.Notifier()
+	nf.ReplayGuard = wechatpay.NewMemoryReplayGuard(0)
+	mux := http.NewServeMux()
+	mux.Handle("/wechatpay/notify", nf.Handler(func(ctx context.Context, n *wechatpay.Notification) error {
+		fmt.Println(n.EventType, n.Get("out_trade_no"), n.Get("trade_state"))
+		return nil // answered 204; an error makes WeChat Pay send it again
+	}))
+	// Never http.ListenAndServe: it sets no timeout at all.
+	server := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0") // in production: server.Addr = ":8080"; server.ListenAndServe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	go server.Serve(l)
+	defer server.Close()
+
+	d, err := srv.Notify(context.Background(), "http://"+l.Addr().String()+"/wechatpay/notify", wechatpaytest.Notification{
+		Webhook:  "v3/TRANSACTION.SUCCESS",
+		Resource: map[string]any{"out_trade_no": "1217752501201407033233368018", "trade_state": "SUCCESS"},
+	}, wechatpaytest.WithSchedule())
+	fmt.Println(d.Delivered, err)
+	// Output:
+	// TRANSACTION.SUCCESS 1217752501201407033233368018 SUCCESS
+	// true <nil>
+}
+
+// The APIv2 handler: a refund notification (退款结果通知) is authenticated by
+// its encrypted req_info alone, so its content is in ReqInfo; the unsigned
+// fields around it are apart, in Unverified.
+func ExampleNotifier_V2Handler() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("/wechatpay/v2/notify", client.Notifier().V2Handler(func(ctx context.Context, n *wechatpay.V2Notification) error {
+		if n.ReqInfo != nil {
+			fmt.Println("refund", n.ReqInfo["out_refund_no"], n.ReqInfo["refund_status"], n.Fields == nil)
+			return nil
+		}
+		fmt.Println("paid", n.Field("out_trade_no"))
+		return nil
+	}))
+	server := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go server.Serve(l)
+	defer server.Close()
+
+	_, err = srv.Notify(context.Background(), "http://"+l.Addr().String()+"/wechatpay/v2/notify", wechatpaytest.Notification{
+		Webhook: "v2/refund-processed",
+		ReqInfo: map[string]string{"out_refund_no": "1217752501201407033233368019", "refund_status": "SUCCESS"},
+	}, wechatpaytest.WithSchedule())
+	fmt.Println(err)
+	// Output:
+	// refund 1217752501201407033233368019 SUCCESS true
+	// <nil>
 }

@@ -31,6 +31,16 @@ type Notifier struct {
 	// DefaultMaxNotificationSize when zero.
 	MaxBodySize int64
 
+	// ReadTimeout bounds the time Handler and V2Handler take to read a
+	// notification's body, so that a client sending it a byte at a time
+	// does not hold a goroutine and its buffer: past it, the answer is 408.
+	// DefaultNotificationReadTimeout when zero; negative for no bound. The
+	// server must still bound the time to read the headers
+	// (http.Server.ReadHeaderTimeout), which comes before any handler.
+	// fasthttp reads the body before the handler runs: set its
+	// Server.ReadTimeout instead.
+	ReadTimeout time.Duration
+
 	// ReplayGuard, when set, remembers handled notification IDs: a
 	// notification WeChat Pay sends again after it was handled is answered
 	// as received without calling the handler again. See
@@ -43,6 +53,12 @@ type Notifier struct {
 // DefaultMaxNotificationSize is the largest notification body the handlers
 // read unless Notifier.MaxBodySize says otherwise.
 const DefaultMaxNotificationSize = 1 << 20
+
+// DefaultNotificationReadTimeout is how long the handlers wait for a
+// notification's body unless Notifier.ReadTimeout says otherwise. WeChat
+// Pay sends a few kilobytes at once, and gives up waiting for the answer
+// after a few seconds itself.
+const DefaultNotificationReadTimeout = 10 * time.Second
 
 // Errors of notifications that cannot be used.
 var (

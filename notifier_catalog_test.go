@@ -56,8 +56,20 @@ func TestEveryCatalogNotification(t *testing.T) {
 		if strings.HasPrefix(name, "v2/") {
 			v2n++
 			sent, err := transformer.ToMap(d.Body)
-			if err != nil || !reflect.DeepEqual(got2.Fields, sent) {
-				t.Errorf("%s: fields %v, sent %v (%v)", name, got2.Fields, sent, err)
+			got := got2.Fields
+			if got2.ReqInfo != nil {
+				// A refund notification is not signed: its envelope is
+				// apart, and Fields empty.
+				if got2.Fields != nil {
+					t.Errorf("%s: unsigned fields presented as signed: %v", name, got2.Fields)
+				}
+				got = map[string]any{}
+				for k, v := range got2.Unverified {
+					got[k] = v
+				}
+			}
+			if err != nil || !reflect.DeepEqual(got, sent) {
+				t.Errorf("%s: fields %v, sent %v (%v)", name, got, sent, err)
 			}
 			if d.Plaintext == nil {
 				continue

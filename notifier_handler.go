@@ -2,11 +2,17 @@ package wechatpay
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -50,17 +56,82 @@ func (nf *Notifier) V2Handler(fn V2NotificationFunc) http.Handler {
 	})
 }
 
-// httpHandler reads a request's body within MaxBodySize and answers with
-// what serve makes of it.
+// httpHandler reads a request's body within MaxBodySize and ReadTimeout
+// and answers with what serve makes of it.
 func (nf *Notifier) httpHandler(fail func(int, string) answer, serve func(ctx context.Context, method string, h http.Header, body []byte, tooBig bool) answer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, tooBig, err := readNotificationBody(r.Body, nf.maxBody())
-		a := fail(http.StatusBadRequest, "cannot read the body")
-		if err == nil {
+		body, tooBig, err := nf.readBody(w, r)
+		var a answer
+		switch {
+		case err == nil:
 			a = serve(r.Context(), r.Method, r.Header, body, tooBig)
+		case readTimedOut(err):
+			a = fail(http.StatusRequestTimeout, "body not received in time")
+		default:
+			a = fail(http.StatusBadRequest, "cannot read the body")
 		}
 		writeAnswer(w, a)
 	})
+}
+
+// readBody reads the body of r within MaxBodySize and ReadTimeout. The
+// time is bounded by a read deadline on the connection, where the server
+// lets the handler set one (net/http does, for HTTP/1 and HTTP/2); where
+// it does not, by refusing to read on once the time is up, which stops a
+// body trickling in but not a client that sends nothing at all: the
+// server's own ReadTimeout must bound that.
+func (nf *Notifier) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool, error) {
+	timeout := nf.readTimeout()
+	if timeout <= 0 {
+		return readNotificationBody(r.Body, nf.maxBody())
+	}
+	deadline := time.Now().Add(timeout)
+	rc := http.NewResponseController(w)
+	armed := rc.SetReadDeadline(deadline) == nil
+	body, tooBig, err := readNotificationBody(&deadlineReader{r: r.Body, deadline: deadline}, nf.maxBody())
+	if err != nil || tooBig {
+		// Left unread, the rest of the body would be read by net/http
+		// before it answers, at the client's pace: close the connection
+		// after the answer instead. The deadline stays, and bounds what
+		// the server still reads.
+		w.Header().Set("Connection", "close")
+		return nil, tooBig, err
+	}
+	if armed {
+		// Lifted once the body is read, so that it does not cut what the
+		// server reads next on the connection.
+		rc.SetReadDeadline(time.Time{})
+	}
+	return body, false, nil
+}
+
+// errReadTimeout ends a body still arriving after the read timeout.
+var errReadTimeout = fmt.Errorf("wechatpay: notification body not read in time: %w", os.ErrDeadlineExceeded)
+
+// deadlineReader fails the reads that start after deadline.
+type deadlineReader struct {
+	r        io.Reader
+	deadline time.Time
+}
+
+func (d *deadlineReader) Read(p []byte) (int, error) {
+	if !time.Now().Before(d.deadline) {
+		return 0, errReadTimeout
+	}
+	return d.r.Read(p)
+}
+
+// readTimedOut reports a read cut by a deadline.
+func readTimedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+func (nf *Notifier) readTimeout() time.Duration {
+	if nf.ReadTimeout != 0 {
+		return nf.ReadTimeout
+	}
+	return DefaultNotificationReadTimeout
 }
 
 // FastHTTPHandler is Handler for a fasthttp server.
@@ -92,13 +163,17 @@ func (nf *Notifier) serveV3(ctx context.Context, method string, h http.Header, b
 	if err != nil {
 		return v3Fail(statusFor(err), failMessage(err))
 	}
-	if done, a := nf.replayed(ctx, n.ID, answer{status: http.StatusNoContent}); done {
+	id := ""
+	if n.ID != "" {
+		id = replayID("v3:id:", []byte(n.ID))
+	}
+	if done, a := nf.replayed(ctx, id, answer{status: http.StatusNoContent}); done {
 		return a
 	}
 	if err := fn(ctx, n); err != nil {
 		return v3Fail(http.StatusInternalServerError, "processing failed")
 	}
-	nf.markHandled(ctx, n.ID)
+	nf.markHandled(ctx, id)
 	if n.reply == nil {
 		return answer{status: http.StatusNoContent}
 	}
@@ -128,15 +203,44 @@ func (nf *Notifier) serveV2(ctx context.Context, method string, h http.Header, b
 	return ok
 }
 
-// v2NotificationID identifies an APIv2 notification for the ReplayGuard:
-// its event_id, or the sign of a signed one, or its req_info.
+// v2NotificationID identifies an APIv2 notification for the ReplayGuard by
+// what authenticates it, never by what anyone could write: the decrypted
+// req_info of a refund notification, else the signed event_id of an event
+// notification, else the signed fields (the non-empty ones but the sign).
 func v2NotificationID(n *V2Notification) string {
-	for _, k := range []string{"event_id", "sign", "req_info"} {
-		if s := n.Field(k); s != "" {
-			return "v2:" + k + ":" + s
+	if n.ReqInfo != nil {
+		b, err := json.Marshal(n.ReqInfo) // map keys sorted: one form for one content
+		if err != nil || len(n.ReqInfo) == 0 {
+			return ""
+		}
+		return replayID("v2:req_info:", b)
+	}
+	if id := n.Field("event_id"); id != "" {
+		return replayID("v2:event_id:", []byte(id))
+	}
+	if len(n.Fields) == 0 {
+		return ""
+	}
+	// Exactly what the sign covers: empty fields are not signed, so one
+	// added to a captured notification must not make it a new one.
+	signed := make(map[string]string, len(n.Fields))
+	for k, v := range n.Fields {
+		if s, _ := v.(string); s != "" && k != "sign" {
+			signed[k] = s
 		}
 	}
-	return ""
+	b, err := json.Marshal(signed) // unambiguous, where k=v&… is not
+	if err != nil {
+		return ""
+	}
+	return replayID("v2:signed:", b)
+}
+
+// replayID names authenticated data for the ReplayGuard: kind, then the
+// hex SHA-256 of data, so that the ID is short whatever data is.
+func replayID(kind string, data []byte) string {
+	sum := sha256.Sum256(data)
+	return kind + hex.EncodeToString(sum[:])
 }
 
 func (nf *Notifier) replayed(ctx context.Context, id string, ok answer) (bool, answer) {

@@ -44,4 +44,7 @@ var (
 	ErrSignTest           = middleware.ErrSignTest
 	ErrDigestMismatch     = middleware.ErrDigestMismatch
 	ErrMissingSign        = middleware.ErrMissingSign
+	ErrUnsignedFields     = middleware.ErrUnsignedFields
+	ErrUnexpectedFormat   = middleware.ErrUnexpectedFormat
+	ErrNoFile             = middleware.ErrNoFile
 )

@@ -217,9 +217,11 @@ func TestSandboxLifecycleV2(t *testing.T) {
 		t.Fatal(err)
 	}
 	n = rcv.nextV2(t)
-	if n.Field("return_code") != "SUCCESS" || n.ReqInfo["out_refund_no"] != "LIFECYCLE-V2-R1" || n.ReqInfo["refund_status"] != "SUCCESS" ||
+	// A refund notification is authenticated by its req_info alone: the
+	// outer fields are Unverified, and Fields stays empty.
+	if n.Fields != nil || n.Unverified["return_code"] != "SUCCESS" || n.ReqInfo["out_refund_no"] != "LIFECYCLE-V2-R1" || n.ReqInfo["refund_status"] != "SUCCESS" ||
 		n.ReqInfo["transaction_id"] != txID || n.ReqInfo["refund_fee"] != "888" || n.ReqInfo["success_time"] == nil {
-		t.Fatalf("refund notification %v, req_info %v", n.Fields, n.ReqInfo)
+		t.Fatalf("refund notification %v (unverified %v), req_info %v", n.Fields, n.Unverified, n.ReqInfo)
 	}
 
 	res, err = c.Chain("v2/pay/refundquery").Post(refundquery)

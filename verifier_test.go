@@ -2,6 +2,7 @@ package wechatpay_test
 
 import (
 	"bytes"
+	"context"
 	stdcrypto "crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -12,7 +13,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -331,5 +334,54 @@ func TestSignedAnswerToSink(t *testing.T) {
 	}
 	if _, err := os.Stat(forged); !os.IsNotExist(err) {
 		t.Fatalf("a forged answer was saved: %v", err)
+	}
+}
+
+// The clock check compares without overflow: a Wechatpay-Timestamp 2^63
+// seconds away from now, whose difference wraps around in int64, is as
+// stale as any other, for answers and notifications alike.
+func TestClockCheckWraps(t *testing.T) {
+	// Public key mode: no certificate validity period to catch it instead.
+	srv := wechatpaytest.NewServer(wechatpaytest.WithMode(wechatpaytest.PublicKeyMode))
+	defer srv.Close()
+	c := newClient(t, srv)
+	body := `{"trade_state":"SUCCESS"}`
+	for name, offset := range map[string]int64{
+		"now - 2^63":     math.MinInt64,
+		"now - 2^63 + 1": math.MinInt64 + 1,
+		"now + 2^63 - 1": math.MaxInt64,
+		"min int64":      0, // replaced below
+	} {
+		srv.HandleFunc("GET", "v3/pay/transactions/id/{transaction_id}", func(r *wechatpaytest.Request) *wechatpaytest.Answer {
+			ts := time.Now().Unix() + offset // signed as late as possible, so that the second does not tick before the check
+			if name == "min int64" {
+				ts = math.MinInt64
+			}
+			return &wechatpaytest.Answer{Header: signedHeaders(t, srv.PublicKey.Key, srv.PublicKeyID, ts, body), Body: []byte(body), Unsigned: true}
+		})
+		res, err := c.Chain("v3/pay/transactions/id/{transaction_id}").Get(wechatpay.M{"transaction_id": "4200000001"})
+		if res != nil || !errors.Is(err, wechatpay.ErrClockSkew) {
+			t.Fatalf("answer, %s: %v, %v; want ErrClockSkew", name, res, err)
+		}
+	}
+
+	nf := notifier(t, srv)
+	var calls atomic.Int32
+	hs := httptest.NewServer(nf.Handler(func(ctx context.Context, n *wechatpay.Notification) error { calls.Add(1); return nil }))
+	defer hs.Close()
+	_, b := v3Notification(t, srv, "EV-WRAP", "TRANSACTION.SUCCESS", map[string]string{"trade_state": "SUCCESS"}, time.Now().Unix())
+	h := signedHeaders(t, srv.PublicKey.Key, srv.PublicKeyID, time.Now().Unix()+math.MinInt64, string(b))
+	req, _ := http.NewRequest("POST", hs.URL, bytes.NewReader(b))
+	req.Header = h
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized || calls.Load() != 0 {
+		t.Fatalf("notification signed 2^63 s ago: %d, handler called %d times", res.StatusCode, calls.Load())
+	}
+	if _, err := nf.ParseNotification(h, b); !errors.Is(err, wechatpay.ErrClockSkew) {
+		t.Fatal(err)
 	}
 }

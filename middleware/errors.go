@@ -34,6 +34,22 @@ var (
 	ErrDigestMismatch = errors.New("body SHA-1 differs from Wechatpay-Statement-Sha1")
 	// ErrMissingSign: a signed APIv2 answer has no sign field.
 	ErrMissingSign = errors.New("APIv2 answer has no sign field")
+	// ErrUnsignedFields: APIv2 fields the sign does not cover. The sign
+	// covers flat text fields only, so an answer or notification holding a
+	// nested or repeated element (<coupon_fee><v>1</v></coupon_fee>) is
+	// refused, and so is a refund notification (退款结果通知) holding, outside
+	// its encrypted req_info, a field WeChat Pay does not send there.
+	ErrUnsignedFields = errors.New("APIv2 fields outside what is signed")
+	// ErrUnexpectedFormat: a 2xx APIv2 answer is not in a format the
+	// endpoint answers in: not an XML document (JSON, HTML, an empty body,
+	// bytes other than whitespace before the XML, malformed XML), or, on a
+	// file download (downloadbill, downloadfundflow), neither XML nor the
+	// file (gzip, or a bill's CSV text). Nothing in it was checked.
+	ErrUnexpectedFormat = errors.New("APIv2 answer not in the endpoint's format")
+	// ErrNoFile: an APIv2 file download (downloadbill, downloadfundflow)
+	// answered without the file: an empty body, or an XML document that
+	// reports no failure. Nothing was written to the destination.
+	ErrNoFile = errors.New("APIv2 file download answered no file")
 )
 
 // VerifyError reports an answer whose signature could not be verified.
@@ -44,9 +60,11 @@ var (
 type VerifyError struct {
 	// Err is the reason: one of ErrMissingHeaders, ErrClockSkew,
 	// ErrUnknownSerial, ErrCertificateExpired, ErrBadSignature, ErrSignTest,
-	// ErrDigestMismatch, ErrMissingSign, possibly wrapped with details.
+	// ErrDigestMismatch, ErrMissingSign, ErrUnsignedFields,
+	// ErrUnexpectedFormat, ErrNoFile, possibly wrapped with details.
 	Err error
-	// Response is the unverified answer.
+	// Response is the unverified answer; nil when it could not be kept
+	// (an answer cut short because it grew past a bound, a notification).
 	Response *Response
 }
 

@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -92,7 +91,7 @@ func (r *Response) setFields(m map[string]any) {
 func (r *Response) decode() {
 	r.once.Do(func() {
 		if r.fields == nil && looksLikeXML(r.Body) {
-			r.fields, r.err = transformer.ToMap(r.Body)
+			r.fields, r.err = transformer.ToMap(r.Body[skipXMLSpace(r.Body):])
 		}
 		if r.fields == nil {
 			r.json = r.Body
@@ -103,8 +102,9 @@ func (r *Response) decode() {
 }
 
 // looksLikeXML reports whether an answer body is an XML document rather than
-// JSON, CSV or a file.
+// JSON, CSV or a file: its first byte that is not whitespace (or a byte
+// order mark) is '<'.
 func looksLikeXML(b []byte) bool {
-	b = bytes.TrimLeft(b, " \t\r\n\ufeff")
+	b = b[skipXMLSpace(b):]
 	return len(b) > 0 && b[0] == '<'
 }

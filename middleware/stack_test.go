@@ -105,42 +105,67 @@ func TestEncodeQuery(t *testing.T) {
 	}
 }
 
-func TestXMLGuard(t *testing.T) {
+// The guard in front of a sink decides on the first byte that is not
+// whitespace, however the answer is split: only a download's file reaches
+// the sink.
+func TestV2Sink(t *testing.T) {
+	bill := "\ufeff交易时间,公众账号ID\n`2014-06-03 10:00:00,`wx2421b1c4370ec43b\n"
 	for _, tc := range []struct {
-		chunks []string
-		xml    bool
+		body     string
+		download bool
+		want     v2Body
 	}{
-		{[]string{"<xml><return_code>FAIL</return_code></xml>"}, true},
-		{[]string{"<x", "ml><return_", "code>FAIL</return_code></xml>"}, true},
-		{[]string{"  \n<xml></xml>"}, true},
-		{[]string{"\ufeff交易时间,公众账号ID\n`2014"}, false},
-		{[]string{"a,b"}, false},
-		{[]string{"\x1f\x8b\x08\x00gzip"}, false},
-		{nil, false},
+		{"<xml><return_code>FAIL</return_code></xml>", true, v2XML},
+		{"  \n<xml></xml>", true, v2XML},
+		{strings.Repeat(" ", 40) + "<xml><return_code>FAIL</return_code></xml>", true, v2XML},
+		{"\ufeff \r\n\ufeff<xml/>", false, v2XML},
+		{bill, true, v2File},
+		{"交易时间,公众账号ID\r\n总交易单数,应结订单总金额\r\n`0,`0.00\r\n", true, v2File},
+		{"\x1f\x8b\x08\x00gzip", true, v2File},
+		{bill, false, v2Other},
+		{"\x1f\x8b\x08\x00gzip", false, v2Other},
+		{"", true, v2Empty},
+		{" \n\t", false, v2Empty},
+		{`{"return_code":"SUCCESS","result_code":"SUCCESS"}`, true, v2Other},
+		{`{"return_code":"SUCCESS","result_code":"SUCCESS"}`, false, v2Other},
+		{"junk<xml></xml>", false, v2Other},
+		{"junk,\n<xml><return_code>FAIL</return_code></xml>", true, v2Other},
+		{" 交易时间,公众账号ID\n`2014\n", true, v2Other},
+		{"a,b", true, v2Other},
+		{"\x1f", true, v2Other},
+		{"<html><body>502</body></html>", false, v2XML},
 	} {
-		var sink bytes.Buffer
-		g := &xmlGuard{w: &sink}
-		for _, c := range tc.chunks {
-			if n, err := g.Write([]byte(c)); n != len(c) || err != nil {
-				t.Fatal(n, err)
+		for _, chunk := range []int{1, 2, 3, 7, 1 << 20} {
+			var sink bytes.Buffer
+			g := &v2Sink{w: &sink, download: tc.download}
+			for b := []byte(tc.body); len(b) > 0; {
+				n := min(chunk, len(b))
+				if w, err := g.Write(b[:n]); w != n || err != nil {
+					t.Fatal(w, err)
+				}
+				b = b[n:]
+			}
+			if err := g.finish(); err != nil {
+				t.Fatal(err)
+			}
+			if g.kind != tc.want {
+				t.Errorf("%q in chunks of %d: kind %d, want %d", tc.body, chunk, g.kind, tc.want)
+			}
+			if tc.want == v2File && (sink.String() != tc.body || g.buf.Len() != 0) ||
+				tc.want != v2File && (sink.Len() != 0 || g.buf.String() != tc.body) {
+				t.Errorf("%q in chunks of %d: sink %q buf %q", tc.body, chunk, sink.String(), g.buf.String())
+			}
+			if classifyV2Body([]byte(tc.body), tc.download, true) != tc.want {
+				t.Errorf("%q: classifyV2Body differs", tc.body)
 			}
 		}
-		if err := g.finish(); err != nil {
-			t.Fatal(err)
-		}
-		all := strings.Join(tc.chunks, "")
-		if g.xml != tc.xml {
-			t.Errorf("%q: xml %v", all, g.xml)
-		}
-		if tc.xml && (g.buf.String() != all || sink.Len() != 0) || !tc.xml && sink.String() != all {
-			t.Errorf("%q: sink %q buf %q", all, sink.String(), g.buf.String())
-		}
 	}
-	g := &xmlGuard{w: &bytes.Buffer{}}
-	g.Write([]byte("<xml>"))
-	g.finish()
-	if _, err := g.Write(bytes.Repeat([]byte("x"), xmlGuardLimit)); err == nil {
-		t.Fatal("an endless XML answer was buffered")
+	for _, body := range []string{"<xml>", strings.Repeat(" ", 100)} {
+		g := &v2Sink{w: &bytes.Buffer{}}
+		g.Write([]byte(body))
+		if _, err := g.Write(bytes.Repeat([]byte(" "), maxV2Buffered)); !errors.Is(err, ErrUnexpectedFormat) {
+			t.Fatalf("%q then 1 MiB: %v", body, err)
+		}
 	}
 }
 

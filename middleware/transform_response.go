@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
+	"unicode/utf8"
 
 	"github.com/wechatpay-go/wechatpay/crypto"
 	"github.com/wechatpay-go/wechatpay/formatter"
@@ -14,50 +14,83 @@ import (
 
 // TransformResponse returns the APIv2 "transform_response" step. For a 2xx
 // answer it:
-//   - parses the XML (JSON for appauth/getaccesstoken); a body that is
-//     neither, such as the CSV or gzip of a successful downloadbill, passes
-//     as is;
+//   - decides what the body is on its first byte that is not whitespace
+//     (space, tab, CR, LF, byte order mark): an XML document is parsed;
+//     appauth/getaccesstoken answers JSON; on the file downloads
+//     (downloadbill, downloadfundflow) the file itself, gzip or a bill's
+//     CSV text, is returned unchecked, as WeChat Pay does not sign it.
+//     Anything else (JSON, an empty body, malformed XML, junk before the
+//     XML) fails with a *VerifyError wrapping ErrUnexpectedFormat, never a
+//     success;
 //   - fails with a *V2Error when return_code is not SUCCESS (such answers are
 //     never signed);
 //   - checks the sign, HMAC-SHA256 when it is 64 hex digits and MD5
 //     otherwise, keyed with secret, except on the endpoints WeChat Pay
-//     answers unsigned (see UnsignedV2);
-//   - fails with a *V2Error when result_code is present and not SUCCESS.
+//     answers unsigned (see UnsignedV2); a nested or repeated element,
+//     which the sign does not cover, fails it (ErrUnsignedFields);
+//   - fails with a *V2Error when result_code is present and not SUCCESS;
+//   - on a file download, fails with ErrNoFile when the XML reports no
+//     failure, or the body is empty: there is no file.
 //
-// When the request has a Sink (downloadbill, downloadfundflow), an XML
-// answer is kept in memory and checked instead of being written to the sink:
-// on those endpoints WeChat Pay answers a file on success and XML on failure.
+// When the request has a Sink, only a download's file is written to it: an
+// XML answer is kept in memory and checked instead, and any other answer is
+// refused without reaching the sink.
 func TransformResponse(secret crypto.Secret) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
-			var guard *xmlGuard
+			download := v2FileDownloads[req.Pathname]
+			var guard *v2Sink
 			if req.Sink != nil {
-				guard = &xmlGuard{w: req.Sink}
+				guard = &v2Sink{w: req.Sink, download: download}
 				req.Sink = guard
 			}
 			resp, err := next.Handle(ctx, req)
 			if guard != nil {
 				req.Sink = guard.w
-				if ferr := guard.finish(); err == nil && ferr != nil {
-					return nil, ferr
+				if err != nil && guard.err != nil {
+					// The guard stopped the answer: that, not the
+					// transport, is the reason.
+					return nil, &VerifyError{Err: guard.err}
+				}
+				if err == nil {
+					if ferr := guard.finish(); ferr != nil {
+						if guard.err != nil {
+							return nil, &VerifyError{Err: guard.err, Response: resp}
+						}
+						return nil, ferr
+					}
 				}
 			}
 			if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
 				return resp, err
 			}
-			if guard != nil && guard.xml {
-				resp.Body = guard.buf.Bytes()
-				resp.Written = 0
+			var kind v2Body
+			if guard != nil {
+				kind = guard.kind
+				if kind != v2File {
+					resp.Body = guard.buf.Bytes()
+					resp.Written = 0
+				}
+			} else {
+				kind = classifyV2Body(resp.Body, download, true)
 			}
 			if req.Pathname == "/appauth/getaccesstoken" {
 				return checkAccessToken(resp)
 			}
-			if !looksLikeXML(resp.Body) {
+			switch kind {
+			case v2File:
 				return resp, nil
+			case v2Empty:
+				if download {
+					return nil, &VerifyError{Err: fmt.Errorf("%w: an empty body", ErrNoFile), Response: resp}
+				}
+				return nil, &VerifyError{Err: fmt.Errorf("%w: an empty body", ErrUnexpectedFormat), Response: resp}
+			case v2Other:
+				return nil, &VerifyError{Err: fmt.Errorf("%w: %s", ErrUnexpectedFormat, describeBody(resp.Body)), Response: resp}
 			}
-			fields, err := transformer.ToMap(resp.Body)
+			fields, err := transformer.ToMap(resp.Body[skipXMLSpace(resp.Body):])
 			if err != nil {
-				return nil, fmt.Errorf("wechatpay: parsing the APIv2 answer: %w", err)
+				return nil, &VerifyError{Err: fmt.Errorf("%w: %w", ErrUnexpectedFormat, err), Response: resp}
 			}
 			resp.setFields(fields)
 			if s := str(fields["return_code"]); s != "SUCCESS" {
@@ -70,6 +103,9 @@ func TransformResponse(secret crypto.Secret) Middleware {
 			}
 			if rc, ok := fields["result_code"]; ok && str(rc) != "SUCCESS" {
 				return nil, newV2Error(resp, fields)
+			}
+			if download {
+				return nil, &VerifyError{Err: fmt.Errorf("%w: an XML answer that reports no failure", ErrNoFile), Response: resp}
 			}
 			return resp, nil
 		})
@@ -89,8 +125,11 @@ func checkV2Sign(fields map[string]any, secret crypto.Secret) error {
 
 // VerifyV2Sign checks the sign field of APIv2 fields (an answer or a
 // notification): signType over the byte-sorted k=v&… string of the other
-// non-empty string fields, keyed with the APIv2 key, compared in constant
-// time. The error wraps ErrMissingSign or ErrBadSignature.
+// non-empty fields, keyed with the APIv2 key, compared in constant time.
+// The sign covers text fields only: fields holding a nested or repeated
+// element (a map or a slice, as transformer.ToMap reads them) are refused
+// rather than passed unsigned. The error wraps ErrMissingSign,
+// ErrUnsignedFields or ErrBadSignature.
 func VerifyV2Sign(fields map[string]any, signType string, key []byte) error {
 	sign := str(fields["sign"])
 	if sign == "" {
@@ -98,9 +137,11 @@ func VerifyV2Sign(fields map[string]any, signType string, key []byte) error {
 	}
 	flat := make(map[string]string, len(fields))
 	for k, v := range fields {
-		if s, ok := v.(string); ok {
-			flat[k] = s
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("%w: <%s> is nested or repeated", ErrUnsignedFields, clipName(firstNonString(fields)))
 		}
+		flat[k] = s
 	}
 	want, err := crypto.HashSign(signType, []byte(formatter.QueryStringLike(formatter.Ksort(flat))), key)
 	if err != nil {
@@ -117,10 +158,14 @@ func checkAccessToken(resp *Response) (*Response, error) {
 		Retcode *json.Number `json:"retcode"`
 		Retmsg  string       `json:"retmsg"`
 	}
-	d := json.NewDecoder(bytes.NewReader(resp.Body))
+	b := bytes.TrimSpace(resp.Body)
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) {
+		return nil, &VerifyError{Err: fmt.Errorf("%w: %s, not a JSON object", ErrUnexpectedFormat, describeBody(resp.Body)), Response: resp}
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	if err := d.Decode(&body); err != nil {
-		return nil, fmt.Errorf("wechatpay: parsing the answer: %w", err)
+		return nil, &VerifyError{Err: fmt.Errorf("%w: %w", ErrUnexpectedFormat, err), Response: resp}
 	}
 	if body.Retcode != nil && body.Retcode.String() != "0" {
 		return nil, &V2Error{ResultCode: "FAIL", ErrCode: body.Retcode.String(), ErrCodeDes: body.Retmsg, Response: resp}
@@ -183,72 +228,28 @@ var unsignedV2 = map[string]bool{
 // (e.g. "/mmpaymkttransfers/sendredpack") without a sign.
 func UnsignedV2(pathname string) bool { return unsignedV2[pathname] }
 
-// xmlGuard sits in front of a download sink: when the answer starts like an
-// XML document it keeps it in memory instead, up to a bound.
-type xmlGuard struct {
-	w       io.Writer
-	head    []byte
-	decided bool
-	xml     bool
-	buf     bytes.Buffer
-}
-
-const (
-	xmlGuardPeek  = 16
-	xmlGuardLimit = 1 << 20
-)
-
-func (g *xmlGuard) Write(p []byte) (int, error) {
-	n := len(p)
-	if !g.decided {
-		need := xmlGuardPeek - len(g.head)
-		if len(p) < need {
-			g.head = append(g.head, p...)
-			return n, nil
-		}
-		g.head = append(g.head, p[:need]...)
-		p = p[need:]
-		if err := g.decide(); err != nil {
-			return 0, err
+// firstNonString returns the smallest name of a field that is not a string,
+// so that an error names the same one each time.
+func firstNonString(fields map[string]any) string {
+	name, found := "", false
+	for k, v := range fields {
+		if _, ok := v.(string); !ok && (!found || k < name) {
+			name, found = k, true
 		}
 	}
-	if err := g.write(p); err != nil {
-		return 0, err
-	}
-	return n, nil
+	return name
 }
 
-func (g *xmlGuard) decide() error {
-	g.decided = true
-	g.xml = looksLikeXML(g.head)
-	head := g.head
-	g.head = nil
-	return g.write(head)
-}
-
-func (g *xmlGuard) write(p []byte) error {
-	if !g.xml {
-		_, err := g.w.Write(p)
-		return err
+// clipName shortens an element name a peer chose before it goes into an
+// error message.
+func clipName(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
 	}
-	if g.buf.Len()+len(p) > xmlGuardLimit {
-		return fmt.Errorf("wechatpay: APIv2 XML answer larger than %d bytes", xmlGuardLimit)
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
 	}
-	g.buf.Write(p)
-	return nil
-}
-
-// ExpectSize passes the answer's length on to the sink.
-func (g *xmlGuard) ExpectSize(n int64) {
-	if s, ok := g.w.(interface{ ExpectSize(int64) }); ok {
-		s.ExpectSize(n)
-	}
-}
-
-// finish flushes a body shorter than the peek window.
-func (g *xmlGuard) finish() error {
-	if g.decided {
-		return nil
-	}
-	return g.decide()
+	return s[:i] + "…"
 }

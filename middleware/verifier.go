@@ -54,9 +54,8 @@ func VerifySignature(keys KeyStore, h http.Header, body []byte, now time.Time) e
 	if err != nil {
 		return fmt.Errorf("%w: %q is not a Unix time", ErrClockSkew, timestamp)
 	}
-	if d := now.Unix() - ts; d > int64(MaxClockOffset/time.Second) || -d > int64(MaxClockOffset/time.Second) {
-		return fmt.Errorf("%w: %s is %+ds from local time %d (allowed ±%ds)",
-			ErrClockSkew, timestamp, -d, now.Unix(), int64(MaxClockOffset/time.Second))
+	if limit := int64(MaxClockOffset / time.Second); !within(ts, now.Unix(), limit) {
+		return fmt.Errorf("%w: %s is more than %ds from local time %d", ErrClockSkew, timestamp, limit, now.Unix())
 	}
 	pub, ok := keys.PublicKey(serial)
 	if !ok {
@@ -82,6 +81,17 @@ func VerifySignature(keys KeyStore, h http.Header, body []byte, now time.Time) e
 		return fmt.Errorf("%w (serial %s): %w", ErrBadSignature, serial, err)
 	}
 	return nil
+}
+
+// within reports whether a and b are at most max apart. The difference is
+// taken in uint64, where it is exact for any two int64 values: a
+// difference computed in int64 wraps around for far-apart values (a
+// timestamp 2^63 seconds in the past would read as close).
+func within(a, b, max int64) bool {
+	if a < b {
+		a, b = b, a
+	}
+	return uint64(a)-uint64(b) <= uint64(max)
 }
 
 // MessageVerifier is a KeyStore that checks signatures itself, such as one

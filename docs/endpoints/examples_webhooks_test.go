@@ -139,7 +139,10 @@ func handleV2CheckFail(ctx context.Context, n *wechatpay.V2Notification) error {
 func webhookV2CheckFail(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2CheckFail))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2CheckSuccess handles 用户确认订单成功(CHECK.SUCCESS)回调通知(XML), its sign checked
@@ -154,7 +157,10 @@ func handleV2CheckSuccess(ctx context.Context, n *wechatpay.V2Notification) erro
 func webhookV2CheckSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2CheckSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2TransactionFail handles 订单支付失败(TRANSACTION.FAIL)回调通知(XML), its sign checked
@@ -169,7 +175,10 @@ func handleV2TransactionFail(ctx context.Context, n *wechatpay.V2Notification) e
 func webhookV2TransactionFail(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2TransactionFail))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2TransactionSuccess handles 订单支付成功(TRANSACTION.SUCCESS)回调通知(XML), its sign checked
@@ -184,7 +193,10 @@ func handleV2TransactionSuccess(ctx context.Context, n *wechatpay.V2Notification
 func webhookV2TransactionSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2TransactionSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2CombinedTransactionsSuccess handles 合单支付通知(XML), its sign checked
@@ -198,7 +210,10 @@ func handleV2CombinedTransactionsSuccess(ctx context.Context, n *wechatpay.V2Not
 func webhookV2CombinedTransactionsSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2CombinedTransactionsSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2PapContractStateChanged handles 扣款服务-签约/解约结果通知(XML), its sign checked
@@ -212,7 +227,10 @@ func handleV2PapContractStateChanged(ctx context.Context, n *wechatpay.V2Notific
 func webhookV2PapContractStateChanged(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2PapContractStateChanged))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2RefundProcessed handles 退款结果通知(XML), its sign checked
@@ -227,7 +245,10 @@ func handleV2RefundProcessed(ctx context.Context, n *wechatpay.V2Notification) e
 func webhookV2RefundProcessed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2RefundProcessed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2TransactionSuccessXml handles 普通支付通知(XML), its sign checked
@@ -241,7 +262,10 @@ func handleV2TransactionSuccessXml(ctx context.Context, n *wechatpay.V2Notificat
 func webhookV2TransactionSuccess2(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2TransactionSuccessXml))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2TransactionsRiskOccurred handles 事中-风险交易回调通知银行服务商(XML), its sign checked
@@ -255,7 +279,10 @@ func handleV2TransactionsRiskOccurred(ctx context.Context, n *wechatpay.V2Notifi
 func webhookV2TransactionsRiskOccurred(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2TransactionsRiskOccurred))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleV2VehicleStateChangedForParking handles 车牌状态变更通知(XML), its sign checked
@@ -269,7 +296,10 @@ func handleV2VehicleStateChangedForParking(ctx context.Context, n *wechatpay.V2N
 func webhookV2VehicleStateChangedForParking(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.V2Handler(handleV2VehicleStateChangedForParking))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleAbnormalFundProcessingTransferSuccess handles 异常转付处理结果回调(ABNORMAL_FUND_PROCESSING.TRANSFER.SUCCESS)通知(JSON), verified and decrypted by
@@ -294,7 +324,10 @@ func handleAbnormalFundProcessingTransferSuccess(ctx context.Context, n *wechatp
 func webhookV3AbnormalFundProcessingTransferSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleAbnormalFundProcessingTransferSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleApplymentStateApproved handles H5支付域名修改申请事件(APPLYMENT_STATE.APPROVED)通知(JSON), verified and decrypted by
@@ -319,7 +352,10 @@ func handleApplymentStateApproved(ctx context.Context, n *wechatpay.Notification
 func webhookV3ApplymentStateApproved(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleApplymentStateApproved))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBlockrecordChange handles 商户交易拦截记录新增(BLOCKRECORD.CHANGE)通知(JSON), verified and decrypted by
@@ -341,7 +377,10 @@ func handleBlockrecordChange(ctx context.Context, n *wechatpay.Notification) err
 func webhookV3BlockrecordChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBlockrecordChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBlocksubmissionChange handles 商户交易拦截记录申诉(BLOCKSUBMISSION.CHANGE)通知(JSON), verified and decrypted by
@@ -363,7 +402,10 @@ func handleBlocksubmissionChange(ctx context.Context, n *wechatpay.Notification)
 func webhookV3BlocksubmissionChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBlocksubmissionChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBrandMemberCardSpPointExchangeCoupon handles 商家名片会员用户积分兑券事件(BRAND_MEMBER_CARD_SP.POINT_EXCHANGE_COUPON)通知(JSON), verified and decrypted by
@@ -388,7 +430,10 @@ func handleBrandMemberCardSpPointExchangeCoupon(ctx context.Context, n *wechatpa
 func webhookV3BrandMemberCardSpPointExchangeCoupon(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBrandMemberCardSpPointExchangeCoupon))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBrandMemberCardSpSyncUserPoint handles 商家名片会员用户积分同步事件(BRAND_MEMBER_CARD_SP.SYNC_USER_POINT)通知(JSON), verified and decrypted by
@@ -411,7 +456,10 @@ func handleBrandMemberCardSpSyncUserPoint(ctx context.Context, n *wechatpay.Noti
 func webhookV3BrandMemberCardSpSyncUserPoint(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBrandMemberCardSpSyncUserPoint))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBrandMemberCardSpUserCardCreate handles 用户开通商家名片会员卡事件(BRAND_MEMBER_CARD_SP.USER_CARD.CREATE)通知(JSON), verified and decrypted by
@@ -436,7 +484,10 @@ func handleBrandMemberCardSpUserCardCreate(ctx context.Context, n *wechatpay.Not
 func webhookV3BrandMemberCardSpUserCardCreate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBrandMemberCardSpUserCardCreate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBrandMemberCardSpUserCardDelete handles 用户删除商家名片会员卡事件(BRAND_MEMBER_CARD_SP.USER_CARD.DELETE)通知(JSON), verified and decrypted by
@@ -461,7 +512,10 @@ func handleBrandMemberCardSpUserCardDelete(ctx context.Context, n *wechatpay.Not
 func webhookV3BrandMemberCardSpUserCardDelete(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBrandMemberCardSpUserCardDelete))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBudgetClosed handles 公益捐赠-预算申请关闭回调(BUDGET.CLOSED)通知(JSON), verified and decrypted by
@@ -486,7 +540,10 @@ func handleBudgetClosed(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3BudgetClosed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBudgetClosed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBudgetFinished handles 公益捐赠-预算申请完结回调(BUDGET.FINISHED)通知(JSON), verified and decrypted by
@@ -511,7 +568,10 @@ func handleBudgetFinished(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3BudgetFinished(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBudgetFinished))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleBudgetLocked handles 公益捐赠-预算申请锁定成功回调(BUDGET.LOCKED)通知(JSON), verified and decrypted by
@@ -536,7 +596,10 @@ func handleBudgetLocked(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3BudgetLocked(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleBudgetLocked))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleComplaintCreate handles 产生新投诉(COMPLAINT.CREATE)通知(JSON), verified and decrypted by
@@ -557,7 +620,10 @@ func handleComplaintCreate(ctx context.Context, n *wechatpay.Notification) error
 func webhookV3ComplaintCreate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleComplaintCreate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleComplaintStateChange handles 投诉状态变化(COMPLAINT.STATE_CHANGE)通知(JSON), verified and decrypted by
@@ -578,7 +644,10 @@ func handleComplaintStateChange(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3ComplaintStateChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleComplaintStateChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCouponSend handles 领券事件回调(COUPON.SEND)通知(JSON), verified and decrypted by
@@ -603,7 +672,10 @@ func handleCouponSend(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3CouponSend(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCouponSend))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCouponUse handles 核销事件回调(COUPON.USE)通知(JSON), verified and decrypted by
@@ -628,7 +700,10 @@ func handleCouponUse(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3CouponUse(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCouponUse))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCreditRepaymentDeductionPay handles 自动还款扣费还款成功(CREDIT_REPAYMENT.DEDUCTION_PAY)通知(JSON), verified and decrypted by
@@ -653,7 +728,10 @@ func handleCreditRepaymentDeductionPay(ctx context.Context, n *wechatpay.Notific
 func webhookV3CreditRepaymentDeductionPay(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCreditRepaymentDeductionPay))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCreditRepaymentSignContract handles 自动还款协议签约成功(CREDIT_REPAYMENT.SIGN_CONTRACT)通知(JSON), verified and decrypted by
@@ -678,7 +756,10 @@ func handleCreditRepaymentSignContract(ctx context.Context, n *wechatpay.Notific
 func webhookV3CreditRepaymentSignContract(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCreditRepaymentSignContract))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCreditRepaymentTerminateContract handles 自动还款协议解约成功(CREDIT_REPAYMENT.TERMINATE_CONTRACT)通知(JSON), verified and decrypted by
@@ -703,7 +784,10 @@ func handleCreditRepaymentTerminateContract(ctx context.Context, n *wechatpay.No
 func webhookV3CreditRepaymentTerminateContract(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCreditRepaymentTerminateContract))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCrossBorderPayGetMchInfo handles 外包内用-查询收款二维码信息(CROSS_BORDER_PAY.GET_MCH_INFO)回调(JSON), verified and decrypted by
@@ -736,7 +820,10 @@ func handleCrossBorderPayGetMchInfo(ctx context.Context, n *wechatpay.Notificati
 func webhookV3CrossBorderPayGetMchInfo(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCrossBorderPayGetMchInfo))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleCrossBorderPayPushOrderInfo handles 外包内用-推送订单信息(CROSS_BORDER_PAY.PUSH_ORDER_INFO)回调(JSON), verified and decrypted by
@@ -768,7 +855,10 @@ func handleCrossBorderPayPushOrderInfo(ctx context.Context, n *wechatpay.Notific
 func webhookV3CrossBorderPayPushOrderInfo(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleCrossBorderPayPushOrderInfo))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleDeliveryPlanChange handles 投放计划状态变更(DELIVERY_PLAN.CHANGE)通知(JSON), verified and decrypted by
@@ -792,7 +882,10 @@ func handleDeliveryPlanChange(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3DeliveryPlanChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleDeliveryPlanChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleDiscountCardAgreementEnded handles 守约状态变化(DISCOUNT_CARD.AGREEMENT_ENDED)通知(JSON), verified and decrypted by
@@ -817,7 +910,10 @@ func handleDiscountCardAgreementEnded(ctx context.Context, n *wechatpay.Notifica
 func webhookV3DiscountCardAgreementEnded(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleDiscountCardAgreementEnded))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleDiscountCardGetCard handles 微信先享卡用户领卡(DISCOUNT_CARD.GET_CARD)通知(JSON), verified and decrypted by
@@ -842,7 +938,10 @@ func handleDiscountCardGetCard(ctx context.Context, n *wechatpay.Notification) e
 func webhookV3DiscountCardGetCard(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleDiscountCardGetCard))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleDiscountCardSettlement handles 微信先享卡用户结算(DISCOUNT_CARD.SETTLEMENT)通知(JSON), verified and decrypted by
@@ -867,7 +966,10 @@ func handleDiscountCardSettlement(ctx context.Context, n *wechatpay.Notification
 func webhookV3DiscountCardSettlement(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleDiscountCardSettlement))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleDiscountCardUserAccepted handles 微信先享卡用户领卡(DISCOUNT_CARD.USER_ACCEPTED)通知(JSON), verified and decrypted by
@@ -892,7 +994,10 @@ func handleDiscountCardUserAccepted(ctx context.Context, n *wechatpay.Notificati
 func webhookV3DiscountCardUserAccepted(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleDiscountCardUserAccepted))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleDiscountCardUserPaid handles 扣费状态变化(DISCOUNT_CARD.USER_PAID)通知(JSON), verified and decrypted by
@@ -917,7 +1022,10 @@ func handleDiscountCardUserPaid(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3DiscountCardUserPaid(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleDiscountCardUserPaid))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEcommerceEntrustSign handles 收付通合单代扣签约成功(ECOMMERCE_ENTRUST.SIGN)通知(JSON), verified and decrypted by
@@ -931,7 +1039,10 @@ func handleEcommerceEntrustSign(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3EcommerceEntrustSign(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEcommerceEntrustSign))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEcommerceEntrustTerminate handles 收付通合单代扣解约成功(ECOMMERCE_ENTRUST.TERMINATE)通知(JSON), verified and decrypted by
@@ -945,7 +1056,10 @@ func handleEcommerceEntrustTerminate(ctx context.Context, n *wechatpay.Notificat
 func webhookV3EcommerceEntrustTerminate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEcommerceEntrustTerminate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEduSchoolPayUserDebtStateUpdate handles 校园轻松付用户欠款状态变化(EDU_SCHOOL_PAY.USER_DEBT_STATE_UPDATE)通知(JSON), verified and decrypted by
@@ -968,7 +1082,10 @@ func handleEduSchoolPayUserDebtStateUpdate(ctx context.Context, n *wechatpay.Not
 func webhookV3EduSchoolPayUserDebtStateUpdate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEduSchoolPayUserDebtStateUpdate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEntrustRelease handles 教育续费通用户解约成功(ENTRUST.RELEASE)通知(JSON), verified and decrypted by
@@ -993,7 +1110,10 @@ func handleEntrustRelease(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3EntrustRelease(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEntrustRelease))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEntrustSign handles 委托代扣签约成功(ENTRUST.SIGN)通知(JSON), verified and decrypted by
@@ -1018,7 +1138,10 @@ func handleEntrustSign(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3EntrustSign(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEntrustSign))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEntrustSigning handles 教育续费通用户签约成功(ENTRUST.SIGNING)通知(JSON), verified and decrypted by
@@ -1043,7 +1166,10 @@ func handleEntrustSigning(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3EntrustSigning(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEntrustSigning))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEntrustTerminate handles 委托代扣解约成功(ENTRUST.TERMINATE)通知(JSON), verified and decrypted by
@@ -1068,7 +1194,10 @@ func handleEntrustTerminate(ctx context.Context, n *wechatpay.Notification) erro
 func webhookV3EntrustTerminate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEntrustTerminate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEntrustTerminateInquiry handles 代扣解约问询(ENTRUST.TERMINATE_INQUIRY)通知(JSON), verified and decrypted by
@@ -1093,7 +1222,10 @@ func handleEntrustTerminateInquiry(ctx context.Context, n *wechatpay.Notificatio
 func webhookV3EntrustTerminateInquiry(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEntrustTerminateInquiry))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleEntrustTerminateRetention handles 代扣解约挽留业务-获取解约挽留信息(ENTRUST.TERMINATE_RETENTION)通知(JSON), verified and decrypted by
@@ -1124,7 +1256,10 @@ func handleEntrustTerminateRetention(ctx context.Context, n *wechatpay.Notificat
 func webhookV3EntrustTerminateRetention(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleEntrustTerminateRetention))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleFacepayUserStateChange handles 用户签约状态变更(FACEPAY.USER_STATE_CHANGE)通知(JSON), verified and decrypted by
@@ -1149,7 +1284,10 @@ func handleFacepayUserStateChange(ctx context.Context, n *wechatpay.Notification
 func webhookV3FacepayUserStateChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleFacepayUserStateChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleFapiaoCardDiscarded handles 发票卡券作废(FAPIAO.CARD_DISCARDED)通知(JSON), verified and decrypted by
@@ -1172,7 +1310,10 @@ func handleFapiaoCardDiscarded(ctx context.Context, n *wechatpay.Notification) e
 func webhookV3FapiaoCardDiscarded(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleFapiaoCardDiscarded))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleFapiaoCardInserted handles 发票插入用户卡包成功(FAPIAO.CARD_INSERTED)通知(JSON), verified and decrypted by
@@ -1195,7 +1336,10 @@ func handleFapiaoCardInserted(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3FapiaoCardInserted(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleFapiaoCardInserted))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleFapiaoIssued handles 发票开具成功(FAPIAO.ISSUED)通知(JSON), verified and decrypted by
@@ -1218,7 +1362,10 @@ func handleFapiaoIssued(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3FapiaoIssued(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleFapiaoIssued))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleFapiaoReversed handles 发票冲红成功(FAPIAO.REVERSED)通知(JSON), verified and decrypted by
@@ -1241,7 +1388,10 @@ func handleFapiaoReversed(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3FapiaoReversed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleFapiaoReversed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleFapiaoUserApplied handles 用户发票抬头填写完成(FAPIAO.USER_APPLIED)通知(JSON), verified and decrypted by
@@ -1264,7 +1414,10 @@ func handleFapiaoUserApplied(ctx context.Context, n *wechatpay.Notification) err
 func webhookV3FapiaoUserApplied(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleFapiaoUserApplied))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleHirePowerBankReceiveInsurance handles 隔夜归还保险订单状态变化(HIRE_POWER_BANK.RECEIVE_INSURANCE)通知(JSON), verified and decrypted by
@@ -1289,7 +1442,10 @@ func handleHirePowerBankReceiveInsurance(ctx context.Context, n *wechatpay.Notif
 func webhookV3HirePowerBankReceiveInsurance(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleHirePowerBankReceiveInsurance))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleInsuranceEntrustRenew handles 保险商户委托代续期完成(INSURANCE_ENTRUST.RENEW)通知(JSON), verified and decrypted by
@@ -1314,7 +1470,10 @@ func handleInsuranceEntrustRenew(ctx context.Context, n *wechatpay.Notification)
 func webhookV3InsuranceEntrustRenew(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleInsuranceEntrustRenew))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleInsuranceEntrustSign handles 保险商户委托代扣签约成功(INSURANCE_ENTRUST.SIGN)通知(JSON), verified and decrypted by
@@ -1339,7 +1498,10 @@ func handleInsuranceEntrustSign(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3InsuranceEntrustSign(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleInsuranceEntrustSign))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleInsuranceEntrustTerminate handles 保险商户委托代扣解约完成(INSURANCE_ENTRUST.TERMINATE)通知(JSON), verified and decrypted by
@@ -1364,7 +1526,10 @@ func handleInsuranceEntrustTerminate(ctx context.Context, n *wechatpay.Notificat
 func webhookV3InsuranceEntrustTerminate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleInsuranceEntrustTerminate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleInsurancePolicyManagementGranted handles 微信保单服务用户授权成功(INSURANCE_POLICY_MANAGEMENT.GRANTED)通知(JSON), verified and decrypted by
@@ -1387,7 +1552,10 @@ func handleInsurancePolicyManagementGranted(ctx context.Context, n *wechatpay.No
 func webhookV3InsurancePolicyManagementGranted(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleInsurancePolicyManagementGranted))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMallAuthActivateCard handles 商圈会员积分服务授权结果(MALL_AUTH.ACTIVATE_CARD)通知(JSON), verified and decrypted by
@@ -1410,7 +1578,10 @@ func handleMallAuthActivateCard(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3MallAuthActivateCard(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMallAuthActivateCard))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMallRefundSuccess handles 商圈会员场内退款(MALL_REFUND.SUCCESS)通知(JSON), verified and decrypted by
@@ -1435,7 +1606,10 @@ func handleMallRefundSuccess(ctx context.Context, n *wechatpay.Notification) err
 func webhookV3MallRefundSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMallRefundSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMallTransactionSuccess handles 商圈会员场内支付结果(MALL_TRANSACTION.SUCCESS)通知(JSON), verified and decrypted by
@@ -1460,7 +1634,10 @@ func handleMallTransactionSuccess(ctx context.Context, n *wechatpay.Notification
 func webhookV3MallTransactionSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMallTransactionSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleManagerecordChange handles 商户管理记录(MANAGERECORD.CHANGE)通知(JSON), verified and decrypted by
@@ -1482,7 +1659,10 @@ func handleManagerecordChange(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3ManagerecordChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleManagerecordChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchtransferAuthorizationClosed handles 用户关闭自动收款授权(MCHTRANSFER.AUTHORIZATION.CLOSED)通知(用户确认模式)(JSON), verified and decrypted by
@@ -1507,7 +1687,10 @@ func handleMchtransferAuthorizationClosed(ctx context.Context, n *wechatpay.Noti
 func webhookV3MchtransferAuthorizationClosed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchtransferAuthorizationClosed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchtransferAuthorizationConfirmed handles 用户确认自动收款授权(MCHTRANSFER.AUTHORIZATION.CONFIRMED)通知(用户确认模式)(JSON), verified and decrypted by
@@ -1532,7 +1715,10 @@ func handleMchtransferAuthorizationConfirmed(ctx context.Context, n *wechatpay.N
 func webhookV3MchtransferAuthorizationConfirmed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchtransferAuthorizationConfirmed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchtransferBatchClosed handles 商家转账批次关闭回调(MCHTRANSFER.BATCH.CLOSED)通知(JSON), verified and decrypted by
@@ -1557,7 +1743,10 @@ func handleMchtransferBatchClosed(ctx context.Context, n *wechatpay.Notification
 func webhookV3MchtransferBatchClosed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchtransferBatchClosed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchtransferBatchFinished handles 商家转账批次完成回调(MCHTRANSFER.BATCH.FINISHED)通知(JSON), verified and decrypted by
@@ -1582,7 +1771,10 @@ func handleMchtransferBatchFinished(ctx context.Context, n *wechatpay.Notificati
 func webhookV3MchtransferBatchFinished(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchtransferBatchFinished))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchtransferBillFinished handles 商家转账回调(MCHTRANSFER.BILL.FINISHED)通知(用户确认模式)(JSON), verified and decrypted by
@@ -1607,7 +1799,10 @@ func handleMchtransferBillFinished(ctx context.Context, n *wechatpay.Notificatio
 func webhookV3MchtransferBillFinished(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchtransferBillFinished))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchtransferQqwalletbillFinished handles 转账到QQ钱包(MCHTRANSFER.QQWALLETBILL.FINISHED)通知(JSON), verified and decrypted by
@@ -1632,7 +1827,10 @@ func handleMchtransferQqwalletbillFinished(ctx context.Context, n *wechatpay.Not
 func webhookV3MchtransferQqwalletbillFinished(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchtransferQqwalletbillFinished))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMchwithdrawChange handles 商户提现状态变更(MCHWITHDRAW.CHANGE)通知(JSON), verified and decrypted by
@@ -1646,7 +1844,10 @@ func handleMchwithdrawChange(ctx context.Context, n *wechatpay.Notification) err
 func webhookV3MchwithdrawChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMchwithdrawChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMedicalInsuranceSuccess handles 医保混合收款成功(MEDICAL_INSURANCE.SUCCESS)通知(JSON), verified and decrypted by
@@ -1671,7 +1872,10 @@ func handleMedicalInsuranceSuccess(ctx context.Context, n *wechatpay.Notificatio
 func webhookV3MedicalInsuranceSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMedicalInsuranceSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMembercardAcceptCard handles 会员卡领卡事件(MEMBERCARD.ACCEPT_CARD)通知(JSON), verified and decrypted by
@@ -1696,7 +1900,10 @@ func handleMembercardAcceptCard(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3MembercardAcceptCard(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMembercardAcceptCard))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMembercardActivateCard handles 会员卡激活事件(MEMBERCARD.ACTIVATE_CARD)通知(JSON), verified and decrypted by
@@ -1721,7 +1928,10 @@ func handleMembercardActivateCard(ctx context.Context, n *wechatpay.Notification
 func webhookV3MembercardActivateCard(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMembercardActivateCard))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMembercardUsercardManage handles 用户管理会员卡事件(MEMBERCARD.USERCARD_MANAGE)通知(JSON), verified and decrypted by
@@ -1746,7 +1956,10 @@ func handleMembercardUsercardManage(ctx context.Context, n *wechatpay.Notificati
 func webhookV3MembercardUsercardManage(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMembercardUsercardManage))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleMerchantNotifyNotify handles 合作伙伴订阅(MERCHANT_NOTIFY.NOTIFY)通知(JSON), verified and decrypted by
@@ -1767,7 +1980,10 @@ func handleMerchantNotifyNotify(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3MerchantNotifyNotify(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleMerchantNotifyNotify))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePapaySign handles 跨境/全球-委托代扣签约成功(PAPAY.SIGN)通知(JSON), verified and decrypted by
@@ -1792,7 +2008,10 @@ func handlePapaySign(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3PapaySign(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePapaySign))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePapayTerminate handles 跨境/全球-委托代扣成功解约(PAPAY.TERMINATE)通知(JSON), verified and decrypted by
@@ -1817,7 +2036,10 @@ func handlePapayTerminate(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3PapayTerminate(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePapayTerminate))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleParkingFeeQueryTransInfo handles 停车缴费服务-商户查费(PARKING_FEE.QUERY_TRANS_INFO)回调(JSON), verified and decrypted by
@@ -1853,7 +2075,10 @@ func handleParkingFeeQueryTransInfo(ctx context.Context, n *wechatpay.Notificati
 func webhookV3ParkingFeeQueryTransInfo(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleParkingFeeQueryTransInfo))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreBindServiceAccount handles 服务账户绑定结果(PAYSCORE.BIND_SERVICE_ACCOUNT)通知(JSON), verified and decrypted by
@@ -1878,7 +2103,10 @@ func handlePayscoreBindServiceAccount(ctx context.Context, n *wechatpay.Notifica
 func webhookV3PayscoreBindServiceAccount(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreBindServiceAccount))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreMchPrepay handles 支付分从业机构-商户预下单(PAYSCORE.MCH_PREPAY)通知(JSON), verified and decrypted by
@@ -1903,7 +2131,10 @@ func handlePayscoreMchPrepay(ctx context.Context, n *wechatpay.Notification) err
 func webhookV3PayscoreMchPrepay(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreMchPrepay))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserAccepted handles 支付分服务确认订单(PAYSCORE.USER_ACCEPTED)通知(JSON), verified and decrypted by
@@ -1928,7 +2159,10 @@ func handlePayscoreUserAccepted(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3PayscoreUserAccepted(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserAccepted))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserCancelSignPlan handles 取消签约回调(PAYSCORE.USER_CANCEL_SIGN_PLAN)通知(JSON), verified and decrypted by
@@ -1953,7 +2187,10 @@ func handlePayscoreUserCancelSignPlan(ctx context.Context, n *wechatpay.Notifica
 func webhookV3PayscoreUserCancelSignPlan(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserCancelSignPlan))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserCloseService handles 支付分服务用户解除授权成功(PAYSCORE.USER_CLOSE_SERVICE)通知(JSON), verified and decrypted by
@@ -1978,7 +2215,10 @@ func handlePayscoreUserCloseService(ctx context.Context, n *wechatpay.Notificati
 func webhookV3PayscoreUserCloseService(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserCloseService))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserConfirm handles 支付分服务用户确认成功(PAYSCORE.USER_CONFIRM)通知(JSON), verified and decrypted by
@@ -2003,7 +2243,10 @@ func handlePayscoreUserConfirm(ctx context.Context, n *wechatpay.Notification) e
 func webhookV3PayscoreUserConfirm(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserConfirm))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserOpenService handles 支付分服务用户授权成功(PAYSCORE.USER_OPEN_SERVICE)通知(JSON), verified and decrypted by
@@ -2028,7 +2271,10 @@ func handlePayscoreUserOpenService(ctx context.Context, n *wechatpay.Notificatio
 func webhookV3PayscoreUserOpenService(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserOpenService))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserPaid handles 支付分服务用户支付成功(PAYSCORE.USER_PAID)通知(JSON), verified and decrypted by
@@ -2053,7 +2299,10 @@ func handlePayscoreUserPaid(ctx context.Context, n *wechatpay.Notification) erro
 func webhookV3PayscoreUserPaid(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserPaid))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handlePayscoreUserSignPlan handles 签约成功回调(PAYSCORE.USER_SIGN_PLAN)通知(JSON), verified and decrypted by
@@ -2078,7 +2327,10 @@ func handlePayscoreUserSignPlan(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3PayscoreUserSignPlan(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handlePayscoreUserSignPlan))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleProductCouponSpImageGeneration handles 商品券图片生成结果(PRODUCT_COUPON_SP.IMAGE_GENERATION)通知(JSON), verified and decrypted by
@@ -2103,7 +2355,10 @@ func handleProductCouponSpImageGeneration(ctx context.Context, n *wechatpay.Noti
 func webhookV3ProductCouponSpImageGeneration(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleProductCouponSpImageGeneration))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleProductCouponSpSend handles 商品券领券(PRODUCT_COUPON_SP.SEND)通知(JSON), verified and decrypted by
@@ -2128,7 +2383,10 @@ func handleProductCouponSpSend(ctx context.Context, n *wechatpay.Notification) e
 func webhookV3ProductCouponSpSend(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleProductCouponSpSend))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleProfitsharingReturn handles 分账动账成功回退(PROFITSHARING.RETURN)通知(JSON), verified and decrypted by
@@ -2153,7 +2411,10 @@ func handleProfitsharingReturn(ctx context.Context, n *wechatpay.Notification) e
 func webhookV3ProfitsharingReturn(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleProfitsharingReturn))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleProfitsharingSuccess handles 分账动账成功变动(PROFITSHARING.SUCCESS)通知(JSON), verified and decrypted by
@@ -2178,7 +2439,10 @@ func handleProfitsharingSuccess(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3ProfitsharingSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleProfitsharingSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRechargeClosed handles 平台收付通商家充值-关闭充值(RECHARGE.CLOSED)通知(JSON), verified and decrypted by
@@ -2203,7 +2467,10 @@ func handleRechargeClosed(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3RechargeClosed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRechargeClosed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRechargeFundReturned handles 平台收付通商家充值-充值资金退回(RECHARGE.FUND_RETURNED)通知(JSON), verified and decrypted by
@@ -2228,7 +2495,10 @@ func handleRechargeFundReturned(ctx context.Context, n *wechatpay.Notification) 
 func webhookV3RechargeFundReturned(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRechargeFundReturned))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRechargeSuccess handles 平台收付通商家充值-充值成功(RECHARGE.SUCCESS)通知(JSON), verified and decrypted by
@@ -2253,7 +2523,10 @@ func handleRechargeSuccess(ctx context.Context, n *wechatpay.Notification) error
 func webhookV3RechargeSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRechargeSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRefundAbnormal handles 退款异常(REFUND.ABNORMAL)通知(JSON), verified and decrypted by
@@ -2278,7 +2551,10 @@ func handleRefundAbnormal(ctx context.Context, n *wechatpay.Notification) error 
 func webhookV3RefundAbnormal(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRefundAbnormal))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRefundClosed handles 退款关闭(REFUND.CLOSED)通知(JSON), verified and decrypted by
@@ -2303,7 +2579,10 @@ func handleRefundClosed(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3RefundClosed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRefundClosed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRefundSuccess handles 退款成功(REFUND.SUCCESS)通知(JSON), verified and decrypted by
@@ -2328,7 +2607,10 @@ func handleRefundSuccess(ctx context.Context, n *wechatpay.Notification) error {
 func webhookV3RefundSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRefundSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleRisktradeIdentification handles 风险订单回调(RISKTRADE.IDENTIFICATION)通知(JSON), verified and decrypted by
@@ -2351,7 +2633,10 @@ func handleRisktradeIdentification(ctx context.Context, n *wechatpay.Notificatio
 func webhookV3RisktradeIdentification(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleRisktradeIdentification))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleSecurityEchoSuccess handles 商户签名验签／加解密测试-回调接口(SECURITY_ECHO.SUCCESS)通知(JSON), verified and decrypted by
@@ -2372,7 +2657,10 @@ func handleSecurityEchoSuccess(ctx context.Context, n *wechatpay.Notification) e
 func webhookV3SecurityEchoSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleSecurityEchoSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleSettlementSuccess handles 个人收款-结算回调(SETTLEMENT.SUCCESS)通知(JSON), verified and decrypted by
@@ -2397,7 +2685,10 @@ func handleSettlementSuccess(ctx context.Context, n *wechatpay.Notification) err
 func webhookV3SettlementSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleSettlementSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleTransactionFail handles 停车服务扣费失败(TRANSACTION.FAIL)通知(JSON), verified and decrypted by
@@ -2422,7 +2713,10 @@ func handleTransactionFail(ctx context.Context, n *wechatpay.Notification) error
 func webhookV3TransactionFail(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleTransactionFail))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleTransactionIndustryFailed handles 校园轻松付扣费失败(TRANSACTION.INDUSTRY_FAILED)通知(JSON), verified and decrypted by
@@ -2447,7 +2741,10 @@ func handleTransactionIndustryFailed(ctx context.Context, n *wechatpay.Notificat
 func webhookV3TransactionIndustryFailed(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleTransactionIndustryFailed))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleTransactionIndustrySuccess handles 校园轻松付扣费支付成功(TRANSACTION.INDUSTRY_SUCCESS)通知(JSON), verified and decrypted by
@@ -2472,7 +2769,10 @@ func handleTransactionIndustrySuccess(ctx context.Context, n *wechatpay.Notifica
 func webhookV3TransactionIndustrySuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleTransactionIndustrySuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleTransactionPayBack handles 用户对垫资单还款(TRANSACTION.PAY_BACK)通知(JSON), verified and decrypted by
@@ -2497,7 +2797,10 @@ func handleTransactionPayBack(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3TransactionPayBack(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleTransactionPayBack))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleTransactionSuccess handles 支付成功(TRANSACTION.SUCCESS)通知(JSON), verified and decrypted by
@@ -2522,7 +2825,10 @@ func handleTransactionSuccess(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3TransactionSuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleTransactionSuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleVehicleEntranceStateChange handles 停车入场状态变更(VEHICLE.ENTRANCE_STATE_CHANGE)通知(JSON), verified and decrypted by
@@ -2547,7 +2853,10 @@ func handleVehicleEntranceStateChange(ctx context.Context, n *wechatpay.Notifica
 func webhookV3VehicleEntranceStateChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleVehicleEntranceStateChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleVehicleUserStateChange handles ETC授权签约状态变化(VEHICLE.USER_STATE_CHANGE)通知(JSON), verified and decrypted by
@@ -2572,7 +2881,10 @@ func handleVehicleUserStateChange(ctx context.Context, n *wechatpay.Notification
 func webhookV3VehicleUserStateChange(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleVehicleUserStateChange))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleViolationAppeal handles 商户平台申诉(VIOLATION.APPEAL)通知(JSON), verified and decrypted by
@@ -2597,7 +2909,10 @@ func handleViolationAppeal(ctx context.Context, n *wechatpay.Notification) error
 func webhookV3ViolationAppeal(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleViolationAppeal))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleViolationIntercept handles 商户平台拦截(VIOLATION.INTERCEPT)通知(JSON), verified and decrypted by
@@ -2622,7 +2937,10 @@ func handleViolationIntercept(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3ViolationIntercept(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleViolationIntercept))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleViolationPunish handles 商户平台处罚(VIOLATION.PUNISH)通知(JSON), verified and decrypted by
@@ -2647,7 +2965,10 @@ func handleViolationPunish(ctx context.Context, n *wechatpay.Notification) error
 func webhookV3ViolationPunish(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleViolationPunish))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleWebizpayAuthorized handles 关系授权完成(WEBIZPAY.AUTHORIZED)通知(JSON), verified and decrypted by
@@ -2671,7 +2992,10 @@ func handleWebizpayAuthorized(ctx context.Context, n *wechatpay.Notification) er
 func webhookV3WebizpayAuthorized(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleWebizpayAuthorized))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleWebizpayPaymentrefundsuccess handles 企业支付额度卡退款成功后(WEBIZPAY.PAYMENTREFUNDSUCCESS)通知(JSON), verified and decrypted by
@@ -2696,7 +3020,10 @@ func handleWebizpayPaymentrefundsuccess(ctx context.Context, n *wechatpay.Notifi
 func webhookV3WebizpayPaymentrefundsuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleWebizpayPaymentrefundsuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleWebizpayPaymentsuccess handles 企业支付额度卡支付成功后(WEBIZPAY.PAYMENTSUCCESS)通知(JSON), verified and decrypted by
@@ -2721,7 +3048,10 @@ func handleWebizpayPaymentsuccess(ctx context.Context, n *wechatpay.Notification
 func webhookV3WebizpayPaymentsuccess(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleWebizpayPaymentsuccess))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleWebizpayQuotacardexpired handles 企业支付额度卡失效后(WEBIZPAY.QUOTACARDEXPIRED)通知(JSON), verified and decrypted by
@@ -2746,7 +3076,10 @@ func handleWebizpayQuotacardexpired(ctx context.Context, n *wechatpay.Notificati
 func webhookV3WebizpayQuotacardexpired(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleWebizpayQuotacardexpired))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }
 
 // handleWebizpayRevoked handles 企业支付关系解除授权后(WEBIZPAY.REVOKED)通知(JSON), verified and decrypted by
@@ -2771,5 +3104,8 @@ func handleWebizpayRevoked(ctx context.Context, n *wechatpay.Notification) error
 func webhookV3WebizpayRevoked(nf *wechatpay.Notifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /wechatpay/notify", nf.Handler(handleWebizpayRevoked))
-	return mux
+	// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.
+	server := &http.Server{Addr: ":8080", Handler: mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	return server.Handler
 }

@@ -15,7 +15,7 @@ const notifyPath = "/wechatpay/notify"
 // notification, and the acknowledgement must be the documented one.
 func webhookExample(e *catalog.Entry, names map[string]bool) (*example, error) {
 	fn := handlerName(e, names)
-	ex := &example{entry: e, sig: "(nf *wechatpay.Notifier) http.Handler", ret: "return mux"}
+	ex := &example{entry: e, sig: "(nf *wechatpay.Notifier) http.Handler", ret: "return server.Handler"}
 	var d strings.Builder
 	if e.Protocol == "v2" {
 		fmt.Fprintf(&d, "// %s handles %s, its sign checked\n// (and what it carries encrypted, decrypted) by the Notifier.\n", fn, e.Title)
@@ -40,8 +40,10 @@ func webhookExample(e *catalog.Entry, names map[string]bool) (*example, error) {
 		handler = "V2Handler"
 	}
 	ex.blocks = []codeBlock{{
-		intro: fmt.Sprintf("Served with `net/http` (`nf` is `client.Notifier()`, or `wechatpay.NewNotifier(cfg)` on a server that makes no calls); `FastHTTP%s` serves fasthttp:", handler),
-		code:  fmt.Sprintf("mux := http.NewServeMux()\nmux.Handle(\"POST %s\", nf.%s(%s))\n", notifyPath, handler, fn),
+		intro: fmt.Sprintf("Served with `net/http` (`nf` is `client.Notifier()`, or `wechatpay.NewNotifier(cfg)` on a server that makes no calls), then `server.ListenAndServe()`; `FastHTTP%s` serves fasthttp:", handler),
+		code: fmt.Sprintf("mux := http.NewServeMux()\nmux.Handle(\"POST %s\", nf.%s(%s))\n", notifyPath, handler, fn) +
+			"// Timeouts, so that a slow client cannot hold the server: http.ListenAndServe sets none.\n" +
+			"server := &http.Server{Addr: \":8080\", Handler: mux,\n\tReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}\n",
 	}}
 	return ex, nil
 }
