@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -592,24 +591,6 @@ func loadMerchantCert(m *MerchantCert, mchid string) (tls.Certificate, error) {
 		out.Certificate = append(out.Certificate, ca.Raw)
 	}
 	return out, nil
-}
-
-func parseBaseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%q: want https://host/", s)
-	}
-	if !strings.HasSuffix(u.Path, "/") {
-		u.Path += "/"
-		if u.RawPath != "" {
-			u.RawPath += "/"
-		}
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return u, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
