@@ -12,16 +12,20 @@ import (
 	"net"
 	"net/url"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/crypto"
+	"github.com/wechatpay-go/wechatpay/internal/transport"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
 // DefaultBaseURL is WeChat Pay's API domain.
 const DefaultBaseURL = "https://api.mch.weixin.qq.com/"
+
+// DefaultBackupBaseURL is WeChat Pay's backup domain (备用域名), tried when
+// api.mch.weixin.qq.com cannot be reached.
+const DefaultBackupBaseURL = transport.DefaultBackupBaseURL
 
 // Defaults applied by New to zero Config fields.
 const (
@@ -239,7 +243,7 @@ type Client struct {
 	apiv3Key  crypto.Secret
 	stacks    map[Protocol]*middleware.Stack
 	handlers  map[Protocol]middleware.Handler
-	transport *transport
+	transport *transport.Transport
 
 	// life ends when the client is closed; background work (certificate
 	// refresh) runs under it and is counted in bg, which Close waits for.
@@ -315,32 +319,34 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.base = u
 
-	tlsConfig := cfg.TLSConfig
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{}
+	var backups transport.Backups
+	if !cfg.NoBackup {
+		var custom *url.URL
+		if cfg.BackupBaseURL != "" {
+			custom, err = parseBaseURL(cfg.BackupBaseURL)
+			if err == nil && u == nil {
+				err = errors.New("there is no valid BaseURL to back up")
+			}
+			if err != nil {
+				bad("BackupBaseURL", "is not an absolute http(s) URL", err)
+			}
+		}
+		backups = transport.NewBackups(u, custom)
 	}
-	tlsConfig = tlsConfig.Clone()
-	if tlsConfig.MinVersion == 0 {
-		tlsConfig.MinVersion = tls.VersionTLS12
-	}
-	backupTable, err := newBackups(u, cfg.BackupBaseURL, cfg.NoBackup)
-	if err != nil {
-		bad("BackupBaseURL", "is not an absolute http(s) URL", err)
-	}
-	var proxyCfg *proxyConfig
+	var proxy *transport.Proxy
 	if cfg.Proxy != "" {
-		if proxyCfg, err = parseProxy(cfg.Proxy); err != nil {
+		if proxy, err = transport.ParseProxy(cfg.Proxy); err != nil {
 			bad("Proxy", err.Error(), nil)
 		}
 	}
-	var mtlsConfig *tls.Config
+	var merchantCert *tls.Certificate
 	if cfg.Merchant != nil {
 		cert, err := loadMerchantCert(cfg.Merchant, cfg.MchID)
 		if err != nil {
 			bad("Merchant", "cannot be used", err)
 		} else {
 			c.adopt(cfg.Merchant.Key, cert.PrivateKey)
-			mtlsConfig = merchantTLS(tlsConfig, cert)
+			merchantCert = &cert
 		}
 	}
 	if len(errs) > 0 {
@@ -354,16 +360,6 @@ func New(cfg Config) (*Client, error) {
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent()
 	}
-	dial := cfg.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
-	}
-	if proxyCfg != nil {
-		if dial, err = proxyCfg.dialer(dial, tlsConfig); err != nil {
-			c.closeOwned()
-			return nil, &ConfigError{Field: "Proxy", Problem: "cannot be used", Err: err}
-		}
-	}
 	maxBody := cfg.MaxResponseSize
 	if maxBody <= 0 {
 		maxBody = DefaultMaxResponseSize
@@ -372,20 +368,22 @@ func New(cfg Config) (*Client, error) {
 	if maxIdle <= 0 {
 		maxIdle = DefaultMaxIdleConns
 	}
-	c.transport = &transport{
-		backups:      backupTable,
-		maxBody:      maxBody,
-		writeTimeout: cfg.WriteTimeout,
-		readTimeout:  cfg.ReadTimeout,
-		pool: &connPool{
-			dial:           dial,
-			tlsConfig:      tlsConfig,
-			mtlsConfig:     mtlsConfig,
-			connectTimeout: orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
-			idleTimeout:    orDefault(cfg.IdleConnTimeout, DefaultIdleConnTimeout),
-			opaqueIdle:     opaqueIdleTimeout,
-			maxIdle:        maxIdle,
-		},
+	c.transport, err = transport.New(transport.Options{
+		Dial:            cfg.DialContext,
+		Proxy:           proxy,
+		TLSConfig:       cfg.TLSConfig,
+		MerchantCert:    merchantCert,
+		Backups:         backups,
+		ConnectTimeout:  orDefault(cfg.ConnectTimeout, DefaultConnectTimeout),
+		IdleConnTimeout: orDefault(cfg.IdleConnTimeout, DefaultIdleConnTimeout),
+		WriteTimeout:    cfg.WriteTimeout,
+		ReadTimeout:     cfg.ReadTimeout,
+		MaxIdleConns:    maxIdle,
+		MaxBodySize:     maxBody,
+	})
+	if err != nil {
+		c.closeOwned()
+		return nil, &ConfigError{Field: "Proxy", Problem: "cannot be used", Err: err}
 	}
 
 	v3 := &middleware.Stack{}
@@ -430,7 +428,7 @@ func (c *Client) Close() error {
 	c.closed = true
 	c.lifeMu.Unlock()
 	c.end()
-	c.transport.pool.closeIdle(true)
+	c.transport.Close()
 	c.bg.Wait()
 	return c.closeOwned()
 }
@@ -441,7 +439,7 @@ func (c *Client) goBackground(fn func(life context.Context)) error {
 	c.lifeMu.Lock()
 	defer c.lifeMu.Unlock()
 	if c.closed {
-		return errPoolClosed
+		return transport.ErrClosed
 	}
 	c.bg.Add(1)
 	go func() {
@@ -453,7 +451,7 @@ func (c *Client) goBackground(fn func(life context.Context)) error {
 
 // CloseIdleConnections closes the connections kept for reuse; the client
 // stays usable.
-func (c *Client) CloseIdleConnections() { c.transport.pool.closeIdle(false) }
+func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
 
 // adopt takes ownership of key when New opened it from a key URI (a
 // string or crypto.Secret, not a signer the caller made and owns) and it
@@ -593,24 +591,6 @@ func loadMerchantCert(m *MerchantCert, mchid string) (tls.Certificate, error) {
 		out.Certificate = append(out.Certificate, ca.Raw)
 	}
 	return out, nil
-}
-
-func parseBaseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, err
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("%q: want https://host/", s)
-	}
-	if !strings.HasSuffix(u.Path, "/") {
-		u.Path += "/"
-		if u.RawPath != "" {
-			u.RawPath += "/"
-		}
-	}
-	u.RawQuery, u.Fragment = "", ""
-	return u, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

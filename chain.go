@@ -1,21 +1,10 @@
 package wechatpay
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-
-	stduritemplate "github.com/std-uritemplate/std-uritemplate/go/v2"
-
-	"github.com/wechatpay-go/wechatpay/formatter"
-	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
 // Chain is an endpoint path being built, segment by segment or all at once,
@@ -70,12 +59,6 @@ func (ch Chain) Chain(segments string) Chain {
 // String returns the path template, e.g.
 // "v3/pay/transactions/id/{transaction_id}".
 func (ch Chain) String() string { return ch.path }
-
-// isAPIv2Path reports whether an expanded path routes to APIv2: it starts
-// with "v2/", in any case, as wechatpay-php decides.
-func isAPIv2Path(path string) bool {
-	return len(path) >= 3 && strings.EqualFold(path[:3], "v2/")
-}
 
 // normalize applies wechatpay-php's segment rules: "^[A-Z]" → lower case,
 // other "[A-Z]" → "-" + lower case, then "^_(.*)_$" → "{$1}".
@@ -205,66 +188,14 @@ func (ch Chain) Do(ctx context.Context, method string, opts ...Opts) (*Response,
 	return ch.c.do(ctx, strings.ToUpper(method), ch.path, o)
 }
 
+// do sends a call: it builds the request (request.go), picks the stack of
+// its protocol (or the call's own Handler over the transport) and runs it
+// under the call's timeout, then puts a SinkFile download in place.
 func (c *Client) do(ctx context.Context, method, template string, o *Options) (*Response, error) {
-	path, err := expand(template, o.Vars)
+	req, proto, sink, err := c.newRequest(method, template, o)
 	if err != nil {
 		return nil, err
 	}
-	proto := APIv3
-	if isAPIv2Path(path) {
-		proto, path = APIv2, path[3:]
-	}
-	switch {
-	case proto == APIv3 && !c.v3ok:
-		return nil, ErrAPIv3NotConfigured
-	case proto == APIv2 && !c.v2ok:
-		return nil, ErrAPIv2NotConfigured
-	}
-	path = strings.TrimLeft(path, "/")
-	rawQuery := ""
-	if i := strings.IndexByte(path, '?'); i >= 0 {
-		path, rawQuery = path[:i], path[i+1:]
-	}
-	base := c.base
-	if o.BaseURL != "" {
-		if base, err = parseBaseURL(o.BaseURL); err != nil {
-			return nil, &OptionError{Option: "base_uri", Problem: err.Error()}
-		}
-	}
-	u, err := url.Parse(base.String() + path)
-	if err != nil {
-		return nil, &OptionError{Option: "path", Problem: err.Error()}
-	}
-	u.RawQuery = rawQuery
-
-	req := &middleware.Request{
-		Method:     method,
-		URL:        u,
-		Pathname:   "/" + path,
-		Header:     http.Header{"User-Agent": {c.userAgent}},
-		StreamSize: -1,
-		Security:   o.Security,
-		Nonceless:  o.Nonceless,
-	}
-	if err := c.prepareBody(proto, o); err != nil {
-		return nil, err
-	}
-	if err := buildBody(req, proto, o); err != nil {
-		return nil, err
-	}
-	for k, v := range o.Headers {
-		req.Header.Set(k, v)
-	}
-
-	var sink *fileSink
-	req.Sink = o.Sink
-	if o.SinkFile != "" {
-		if sink, err = createFileSink(o.SinkFile); err != nil {
-			return nil, &OptionError{Option: "sink", Problem: err.Error()}
-		}
-		req.Sink = sink
-	}
-
 	timeout := c.timeout
 	if o.Timeout > 0 {
 		timeout = o.Timeout
@@ -277,302 +208,10 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (*
 	}
 	resp, err := h.Handle(ctx, req)
 	if sink != nil {
-		if err != nil {
-			sink.abort()
-		} else if err = sink.commit(); err != nil {
-			resp = nil
-		}
+		resp, err = sink.finish(resp, err)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return resp, nil
-}
-
-// buildBody sets the body, query and content headers of req from o.
-func buildBody(req *middleware.Request, proto Protocol, o *Options) error {
-	queryAsFields := false
-	switch proto {
-	case APIv3:
-		req.Header.Set("Accept", "application/json")
-		if o.XML != nil {
-			return &OptionError{Option: "xml", Problem: "is for APIv2 (v2/…) paths; APIv3 calls take json"}
-		}
-		if o.JSON != nil {
-			body, err := encodeJSON(o.JSON)
-			if err != nil {
-				return err
-			}
-			req.Body = body
-			req.Header.Set("Content-Type", "application/json")
-		}
-	case APIv2:
-		req.Header.Set("Accept", "text/xml, text/plain, application/x-gzip")
-		if o.JSON != nil {
-			return &OptionError{Option: "json", Problem: "is for APIv3 paths; APIv2 (v2/…) calls take xml"}
-		}
-		src := o.XML
-		if src == nil && req.Method == http.MethodGet && o.Query != nil {
-			src, queryAsFields = o.Query, true
-		}
-		if src != nil {
-			fields, err := toPairs(src)
-			if err != nil {
-				return &OptionError{Option: map[bool]string{true: "query", false: "xml"}[queryAsFields], Problem: err.Error()}
-			}
-			req.Fields = fields
-			if req.Fields == nil {
-				req.Fields = []formatter.Pair{}
-			}
-			if !queryAsFields {
-				req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-			}
-		}
-	}
-	if o.Sink != nil || o.SinkFile != "" {
-		req.Header.Set("Accept", "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5")
-	}
-	if o.Query != nil && !queryAsFields {
-		pairs, err := toPairs(o.Query)
-		if err != nil {
-			return &OptionError{Option: "query", Problem: err.Error()}
-		}
-		req.URL.RawQuery = middleware.EncodeQuery(pairs)
-	}
-	if o.Body != nil {
-		if req.Body != nil || req.Fields != nil {
-			return &OptionError{Option: "body", Problem: "cannot be combined with json or xml"}
-		}
-		return setRawBody(req, o.Body)
-	}
-	return nil
-}
-
-func encodeJSON(v any) ([]byte, error) {
-	switch b := v.(type) {
-	case []byte:
-		if !json.Valid(b) {
-			return nil, &OptionError{Option: "json", Problem: "the []byte is not valid JSON"}
-		}
-		return b, nil
-	case json.RawMessage:
-		if !json.Valid(b) {
-			return nil, &OptionError{Option: "json", Problem: "the json.RawMessage is not valid JSON"}
-		}
-		return b, nil
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, &OptionError{Option: "json", Problem: err.Error()}
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-func setRawBody(req *middleware.Request, v any) error {
-	switch b := v.(type) {
-	case []byte:
-		req.Body = b
-	case string:
-		req.Body = []byte(b)
-	case io.Reader:
-		req.Stream = b
-		if s, ok := b.(interface{ SignedBody() []byte }); ok {
-			req.Body = s.SignedBody()
-		}
-		if s, ok := b.(interface{ ContentType() string }); ok {
-			req.Header.Set("Content-Type", s.ContentType())
-		}
-		if s, ok := b.(interface{ Size() int64 }); ok {
-			req.StreamSize = s.Size()
-		}
-	default:
-		return &OptionError{Option: "body", Problem: typeProblem(v, "a []byte, string or io.Reader")}
-	}
-	return nil
-}
-
-// expand fills the URI template path with vars (RFC 6570). Every variable
-// the template names must be given (except {empty}, which stands for an
-// empty trailing segment), and every var must be named by the template, so
-// that a typo fails before anything is sent.
-//
-// A value stays in its path segment: a simple {name} expression
-// percent-encodes "/", "?" and "#"; a value may not be empty there (an
-// empty segment, "a//b", is merged away by some proxies), and no value may
-// make a dot-segment ("." or "..", percent-encoded or not), which would
-// climb to another endpoint. Only the reserved operators ({+name},
-// {#name}) and the path operator ({/name*}) let a value span several
-// segments, on purpose.
-func expand(template string, vars map[string]any) (string, error) {
-	exprs := templateExprs(template)
-	names := templateVars(template)
-	for _, n := range names {
-		if _, ok := vars[n]; !ok && n != "empty" {
-			return "", &OptionError{Option: n, Problem: fmt.Sprintf("is missing: the path %q needs it", template)}
-		}
-	}
-	for k := range vars {
-		if !contains(names, k) {
-			return "", &OptionError{Option: k, Problem: fmt.Sprintf("is neither an option nor a variable of the path %q", template)}
-		}
-	}
-	if len(names) == 0 {
-		return template, nil
-	}
-	subs := make(stduritemplate.Substitutions, len(vars))
-	for k, v := range vars {
-		// Numbers read from JSON are float64: write 9856000, not 9.856e+06.
-		if s, err := formatter.Stringify(v); err == nil {
-			v = s
-		}
-		if s, ok := v.(string); ok && (s == "." || s == "..") {
-			return "", &OptionError{Option: k, Problem: fmt.Sprintf("%q would change the path", s)}
-		}
-		subs[k] = v
-	}
-	for _, e := range exprs {
-		if e.op == '?' || e.op == '&' || e.op == '#' {
-			continue // the query and the fragment, not the path
-		}
-		for _, n := range e.names {
-			if n != "empty" && expandsEmpty(n, subs) {
-				return "", &OptionError{Option: n, Problem: fmt.Sprintf("is empty: the path %q needs a value", template)}
-			}
-		}
-	}
-	out, err := stduritemplate.Expand(template, subs)
-	if err != nil {
-		return "", &OptionError{Option: "path", Problem: fmt.Sprintf("template %q: %v", template, err)}
-	}
-	if hasDotSegment(out) && !hasDotSegment(template) {
-		return "", &OptionError{Option: "path", Problem: fmt.Sprintf("a value of the path %q makes a dot-segment (. or ..), which would change the path", template)}
-	}
-	return out, nil
-}
-
-// isDotSegment reports "." and "..", also percent-encoded (%2E), which a
-// server decodes before it resolves the path.
-func isDotSegment(s string) bool {
-	if len(s) > 6 {
-		return false
-	}
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "%2e", "."), "%2E", ".")
-	return s == "." || s == ".."
-}
-
-// hasDotSegment reports whether the path part of a URL path (before any
-// "?" or "#") holds a dot-segment.
-func hasDotSegment(p string) bool {
-	if i := strings.IndexAny(p, "?#"); i >= 0 {
-		p = p[:i]
-	}
-	for _, seg := range strings.Split(p, "/") {
-		if isDotSegment(seg) {
-			return true
-		}
-	}
-	return false
-}
-
-// expandsEmpty reports whether the variable name expands to nothing: nil,
-// "", or a list or map of nothing.
-func expandsEmpty(name string, subs stduritemplate.Substitutions) bool {
-	if subs[name] == nil {
-		return true
-	}
-	out, err := stduritemplate.Expand("{"+name+"}", stduritemplate.Substitutions{name: subs[name]})
-	return err == nil && out == ""
-}
-
-// templateExpr is one {…} expression of a URI template: its operator (0
-// for a simple expression) and its variable names.
-type templateExpr struct {
-	op    byte
-	names []string
-}
-
-// templateExprs lists a URI template's expressions.
-func templateExprs(t string) []templateExpr {
-	var exprs []templateExpr
-	for {
-		i := strings.IndexByte(t, '{')
-		if i < 0 {
-			return exprs
-		}
-		j := strings.IndexByte(t[i:], '}')
-		if j < 0 {
-			return exprs
-		}
-		body := t[i+1 : i+j]
-		t = t[i+j+1:]
-		var e templateExpr
-		if body != "" && strings.ContainsRune("+#./;?&=,!@|", rune(body[0])) {
-			e.op, body = body[0], body[1:]
-		}
-		for _, v := range strings.Split(body, ",") {
-			if k := strings.IndexAny(v, ":*"); k >= 0 {
-				v = v[:k]
-			}
-			if v != "" {
-				e.names = append(e.names, v)
-			}
-		}
-		exprs = append(exprs, e)
-	}
-}
-
-// templateVars lists the variable names of a URI template's expressions.
-func templateVars(t string) []string {
-	var names []string
-	for _, e := range templateExprs(t) {
-		for _, v := range e.names {
-			if !contains(names, v) {
-				names = append(names, v)
-			}
-		}
-	}
-	return names
-}
-
-func contains(s []string, x string) bool {
-	for _, e := range s {
-		if e == x {
-			return true
-		}
-	}
-	return false
-}
-
-// fileSink writes a download to a temporary file beside its destination,
-// renamed into place only when the call succeeds.
-type fileSink struct {
-	*os.File
-	dest string
-}
-
-func createFileSink(dest string) (*fileSink, error) {
-	f, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*.part")
-	if err != nil {
-		return nil, err
-	}
-	return &fileSink{File: f, dest: dest}, nil
-}
-
-func (s *fileSink) commit() error {
-	if err := s.File.Close(); err != nil {
-		os.Remove(s.Name())
-		return err
-	}
-	if err := os.Rename(s.Name(), s.dest); err != nil {
-		os.Remove(s.Name())
-		return err
-	}
-	return nil
-}
-
-func (s *fileSink) abort() {
-	s.File.Close()
-	os.Remove(s.Name())
 }

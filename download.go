@@ -11,6 +11,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -384,4 +386,49 @@ func (in *inflater) close() (int64, error) {
 	r := <-in.done
 	in.done <- r // close may be called again
 	return r.n, r.err
+}
+
+// fileSink writes a download to a temporary file beside its destination,
+// renamed into place only when the call succeeds.
+type fileSink struct {
+	*os.File
+	dest string
+}
+
+func createFileSink(dest string) (*fileSink, error) {
+	f, err := os.CreateTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".*.part")
+	if err != nil {
+		return nil, err
+	}
+	return &fileSink{File: f, dest: dest}, nil
+}
+
+func (s *fileSink) commit() error {
+	if err := s.File.Close(); err != nil {
+		os.Remove(s.Name())
+		return err
+	}
+	if err := os.Rename(s.Name(), s.dest); err != nil {
+		os.Remove(s.Name())
+		return err
+	}
+	return nil
+}
+
+func (s *fileSink) abort() {
+	s.File.Close()
+	os.Remove(s.Name())
+}
+
+// finish commits the file when the call succeeded, or removes it. A file
+// that cannot be put in place fails the call.
+func (s *fileSink) finish(resp *Response, err error) (*Response, error) {
+	if err != nil {
+		s.abort()
+		return resp, err
+	}
+	if err = s.commit(); err != nil {
+		return nil, err
+	}
+	return resp, nil
 }

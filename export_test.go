@@ -4,4 +4,4 @@ import "time"
 
 // SetOpaqueIdleTimeout changes how long c reuses an idle connection whose
 // socket it cannot check, so that a test need not wait seconds.
-func SetOpaqueIdleTimeout(c *Client, d time.Duration) { c.transport.pool.opaqueIdle = d }
+func SetOpaqueIdleTimeout(c *Client, d time.Duration) { c.transport.SetOpaqueIdleTimeout(d) }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/formatter"
@@ -276,38 +275,4 @@ func stringMap(v any) (map[string]string, error) {
 		return out, nil
 	}
 	return nil, errors.New(typeProblem(v, "a map[string]string, map[string]any or http.Header"))
-}
-
-// toPairs turns an xml or query option into ordered pairs: a []formatter.Pair
-// keeps its order, maps are sorted by key.
-func toPairs(v any) ([]formatter.Pair, error) {
-	switch m := v.(type) {
-	case nil:
-		return nil, nil
-	case []formatter.Pair:
-		return m, nil
-	case url.Values:
-		var out []formatter.Pair
-		for _, k := range sortedKeys(m) {
-			for _, x := range m[k] {
-				out = append(out, formatter.Pair{Key: k, Value: x})
-			}
-		}
-		return out, nil
-	case map[string]string:
-		return formatter.Ksort(m), nil
-	case M:
-		return toPairs(map[string]any(m))
-	case map[string]any:
-		out := make([]formatter.Pair, 0, len(m))
-		for _, k := range sortedKeys(m) {
-			s, err := formatter.Stringify(m[k])
-			if err != nil {
-				return nil, fmt.Errorf("field %q: %w (encode nested values with json.Marshal first)", k, err)
-			}
-			out = append(out, formatter.Pair{Key: k, Value: s})
-		}
-		return out, nil
-	}
-	return nil, errors.New(typeProblem(v, "a map[string]string, map[string]any, M, url.Values or []formatter.Pair"))
 }

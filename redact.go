@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+
+	"github.com/wechatpay-go/wechatpay/internal/transport"
 )
 
 // The types below hold secrets (private keys, the APIv2 and APIv3 keys,
@@ -30,8 +32,8 @@ func (cfg Config) String() string {
 		fmt.Fprintf(&b, ", BaseURL:%q", cfg.BaseURL)
 	}
 	if cfg.Proxy != "" {
-		if p, err := parseProxy(cfg.Proxy); err == nil {
-			fmt.Fprintf(&b, ", Proxy:%q", p.shown)
+		if p, err := transport.ParseProxy(cfg.Proxy); err == nil {
+			fmt.Fprintf(&b, ", Proxy:%q", p.Redacted())
 		} else {
 			b.WriteString(", Proxy:" + redacted)
 		}
@@ -69,8 +71,8 @@ func (cfg Config) view() configView {
 	}
 	if cfg.Proxy != "" {
 		v.Proxy = redacted
-		if p, err := parseProxy(cfg.Proxy); err == nil {
-			v.Proxy = p.shown
+		if p, err := transport.ParseProxy(cfg.Proxy); err == nil {
+			v.Proxy = p.Redacted()
 		}
 	}
 	return v

@@ -3,6 +3,7 @@ package wechatpay
 import (
 	"github.com/tidwall/gjson"
 
+	"github.com/wechatpay-go/wechatpay/internal/transport"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
@@ -48,3 +49,10 @@ var (
 	ErrUnexpectedFormat   = middleware.ErrUnexpectedFormat
 	ErrNoFile             = middleware.ErrNoFile
 )
+
+// ErrMerchantCertRejected is wrapped by the *TransportError of a security
+// call whose merchant TLS certificate (Config.Merchant: apiclient_cert.pem
+// or apiclient_cert.p12) the server refused during the TLS handshake: it
+// has expired, was revoked or replaced, or is not this merchant's. The
+// server processed nothing: TransportError.Sent is false.
+var ErrMerchantCertRejected = transport.ErrMerchantCertRejected

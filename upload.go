@@ -103,25 +103,3 @@ func (f *MediaFormV2) Size() int64 { return f.body.size() }
 
 // MediaHash returns the file's MD5 in lower-case hex (media_hash).
 func (f *MediaFormV2) MediaHash() string { return f.mediaHash }
-
-// prepareBody checks a Media given as the body before anything is sent,
-// and turns it into its APIv2 form for an APIv2 call, signed with the
-// client's merchant ID and APIv2 key.
-func (c *Client) prepareBody(proto Protocol, o *Options) error {
-	m, ok := o.Body.(*Media)
-	if !ok {
-		return nil
-	}
-	if err := m.body.ready(); err != nil {
-		return err
-	}
-	if proto != APIv2 {
-		return nil
-	}
-	form, err := m.FormV2(c.mchid, crypto.SignTypeHMACSHA256, c.secret)
-	if err != nil {
-		return err
-	}
-	o.Body = form
-	return nil
-}

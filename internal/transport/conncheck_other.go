@@ -1,6 +1,6 @@
 //go:build !unix
 
-package wechatpay
+package transport
 
 import "net"
 

@@ -1,4 +1,4 @@
-package wechatpay
+package transport
 
 import (
 	"bufio"
@@ -16,10 +16,10 @@ import (
 	"golang.org/x/net/proxy"
 )
 
-// dialFunc makes a TCP connection, as Config.DialContext does.
-type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+// DialFunc makes a TCP connection, as Config.DialContext does.
+type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// proxyConfig is a parsed Config.Proxy.
+// Proxy is a parsed Config.Proxy.
 //
 // Every connection goes through a tunnel, HTTP CONNECT or SOCKS5, whatever
 // the base URL's scheme: the request is then written exactly as it was
@@ -30,14 +30,14 @@ type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error
 // it: Config.ConnectTimeout, a call's timeout and its cancellation bound the
 // proxy handshake too. (fasthttp's fasthttpproxy dialers take no context,
 // which is why they are not used.)
-type proxyConfig struct {
+type Proxy struct {
 	u     *url.URL
 	shown string // the URL with its password masked, for errors
 }
 
-// parseProxy checks a Config.Proxy value. Its errors never quote the URL,
+// ParseProxy checks a Config.Proxy value. Its errors never quote the URL,
 // which may hold a password.
-func parseProxy(raw string) (*proxyConfig, error) {
+func ParseProxy(raw string) (*Proxy, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, errors.New("is not a URL: want scheme://[user:password@]host:port")
@@ -53,12 +53,15 @@ func parseProxy(raw string) (*proxyConfig, error) {
 	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return nil, errors.New("has a path or query: want scheme://[user:password@]host:port")
 	}
-	return &proxyConfig{u: u, shown: u.Redacted()}, nil
+	return &Proxy{u: u, shown: u.Redacted()}, nil
 }
+
+// Redacted returns the proxy URL with its password masked, for printing.
+func (p *Proxy) Redacted() string { return p.shown }
 
 // addr returns the proxy's host:port, with the scheme's usual port when
 // none is given.
-func (p *proxyConfig) addr() string {
+func (p *Proxy) addr() string {
 	if port := p.u.Port(); port != "" {
 		return p.u.Host
 	}
@@ -69,7 +72,7 @@ func (p *proxyConfig) addr() string {
 // dialer returns a dial function that reaches addr through the proxy,
 // reaching the proxy itself with forward. tlsBase is the client's TLS
 // configuration, used for an https proxy.
-func (p *proxyConfig) dialer(forward dialFunc, tlsBase *tls.Config) (dialFunc, error) {
+func (p *Proxy) dialer(forward DialFunc, tlsBase *tls.Config) (DialFunc, error) {
 	switch p.u.Scheme {
 	case "socks5", "socks5h":
 		var auth *proxy.Auth
@@ -123,13 +126,13 @@ func (p *proxyConfig) dialer(forward dialFunc, tlsBase *tls.Config) (dialFunc, e
 	return d.DialContext, nil
 }
 
-func (p *proxyConfig) fail(err error) error {
+func (p *Proxy) fail(err error) error {
 	return fmt.Errorf("proxy %s: %w", p.shown, err)
 }
 
 // contextDialer adapts a dial function to golang.org/x/net/proxy's Dialer
 // and ContextDialer.
-type contextDialer dialFunc
+type contextDialer DialFunc
 
 // Dial dials without a context.
 func (d contextDialer) Dial(network, addr string) (net.Conn, error) {
@@ -161,8 +164,8 @@ func resolve(ctx context.Context, addr string) (string, error) {
 // connectDialer opens an HTTP CONNECT tunnel (RFC 9110 §9.3.6) through an
 // HTTP or HTTPS proxy.
 type connectDialer struct {
-	p       *proxyConfig
-	forward dialFunc
+	p       *Proxy
+	forward DialFunc
 	tls     *tls.Config // for an https proxy; nil for http
 	auth    string      // the Proxy-Authorization value, or ""
 }

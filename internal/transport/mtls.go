@@ -1,4 +1,4 @@
-package wechatpay
+package transport
 
 import (
 	"crypto/tls"

@@ -1,4 +1,4 @@
-package wechatpay
+package transport
 
 import (
 	"bufio"
@@ -46,7 +46,8 @@ type pconn struct {
 	idleSince time.Time
 }
 
-var errPoolClosed = errors.New("the client is closed")
+// ErrClosed is returned for a call made after Close.
+var ErrClosed = errors.New("the client is closed")
 
 // errNoMerchantCert is returned for a security call when Config.Merchant is
 // not set.
@@ -75,7 +76,7 @@ func (p *connPool) popIdle(key poolKey) (*pconn, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, errPoolClosed
+		return nil, ErrClosed
 	}
 	list := p.idle[key]
 	for len(list) > 0 {

@@ -1,9 +1,18 @@
-package wechatpay
+// Package transport sends a client's requests: it is the terminal handler
+// of both middleware stacks. It dials (directly, through a proxy, with or
+// without the merchant TLS certificate), keeps idle connections and checks
+// them before reuse, moves a call that cannot connect to the backup domain,
+// and writes and reads HTTP/1.1 with fasthttp's codec.
+//
+// It is internal: users configure it through wechatpay.Config, which
+// builder.go turns into Options.
+package transport
 
 import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -17,15 +26,96 @@ import (
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
-// transport is the terminal handler of both stacks: it sends a Request over
-// HTTP/1.1 and reads the answer.
-type transport struct {
+// Options configure a Transport. Zero durations and sizes mean no bound:
+// the client applies its defaults before.
+type Options struct {
+	// Dial makes the TCP connections (to the proxy, when Proxy is set);
+	// nil: a net.Dialer with a 30 s keep-alive.
+	Dial DialFunc
+	// Proxy, from ParseProxy, tunnels every connection; nil: none.
+	Proxy *Proxy
+	// TLSConfig is the base TLS configuration; it is cloned, and its
+	// MinVersion raised to TLS 1.2 when unset. nil: the defaults.
+	TLSConfig *tls.Config
+	// MerchantCert is the client certificate of security calls; nil when
+	// not configured.
+	MerchantCert *tls.Certificate
+	// Backups is where a call goes when its host cannot be reached; nil:
+	// nowhere.
+	Backups Backups
+
+	ConnectTimeout  time.Duration // TCP connect, proxy and TLS handshakes
+	IdleConnTimeout time.Duration // how long an idle connection is kept
+	WriteTimeout    time.Duration // to write a request; 0: only the call's deadline
+	ReadTimeout     time.Duration // to read an answer; 0: only the call's deadline
+	MaxIdleConns    int           // idle connections kept per host
+	MaxBodySize     int64         // largest answer body held in memory
+}
+
+// Transport is the terminal handler of both stacks: it sends a Request over
+// HTTP/1.1 and reads the answer. It is safe for concurrent use.
+type Transport struct {
 	pool         *connPool
-	backups      backups       // where a call goes when its host cannot be reached
+	backups      Backups       // where a call goes when its host cannot be reached
 	maxBody      int64         // largest answer body held in memory
 	writeTimeout time.Duration // to write the request; 0: only the call's deadline
 	readTimeout  time.Duration // to read the answer; 0: only the call's deadline
 }
+
+// New builds a Transport. It fails only when the proxy's dialer cannot be
+// made.
+func New(o Options) (*Transport, error) {
+	tlsConfig := o.TLSConfig
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{}
+	}
+	tlsConfig = tlsConfig.Clone()
+	if tlsConfig.MinVersion == 0 {
+		tlsConfig.MinVersion = tls.VersionTLS12
+	}
+	var mtlsConfig *tls.Config
+	if o.MerchantCert != nil {
+		mtlsConfig = merchantTLS(tlsConfig, *o.MerchantCert)
+	}
+	dial := o.Dial
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	}
+	if o.Proxy != nil {
+		var err error
+		if dial, err = o.Proxy.dialer(dial, tlsConfig); err != nil {
+			return nil, err
+		}
+	}
+	return &Transport{
+		backups:      o.Backups,
+		maxBody:      o.MaxBodySize,
+		writeTimeout: o.WriteTimeout,
+		readTimeout:  o.ReadTimeout,
+		pool: &connPool{
+			dial:           dial,
+			tlsConfig:      tlsConfig,
+			mtlsConfig:     mtlsConfig,
+			connectTimeout: o.ConnectTimeout,
+			idleTimeout:    o.IdleConnTimeout,
+			opaqueIdle:     opaqueIdleTimeout,
+			maxIdle:        o.MaxIdleConns,
+		},
+	}, nil
+}
+
+// CloseIdleConnections closes the connections kept for reuse; the
+// transport stays usable.
+func (t *Transport) CloseIdleConnections() { t.pool.closeIdle(false) }
+
+// Close closes the idle connections and makes later calls fail with
+// ErrClosed. Calls in flight finish.
+func (t *Transport) Close() { t.pool.closeIdle(true) }
+
+// SetOpaqueIdleTimeout changes how long an idle connection whose socket
+// cannot be checked is reused, so that a test need not wait seconds. Call
+// it before the first call.
+func (t *Transport) SetOpaqueIdleTimeout(d time.Duration) { t.pool.opaqueIdle = d }
 
 // errBodyTooLarge is returned when an answer body exceeds Config.MaxResponseSize.
 var errBodyTooLarge = errors.New("the answer body is larger than Config.MaxResponseSize")
@@ -37,7 +127,10 @@ var aLongTimeAgo = time.Unix(1, 0)
 // holding the call.
 const alertWait = 200 * time.Millisecond
 
-func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
+// Handle sends req and reads its answer. A failure is a
+// *middleware.TransportError; its Sent tells whether the request may have
+// reached the server.
+func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
 	u := req.URL
 	key := poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
 	deadline, _ := ctx.Deadline()
@@ -58,7 +151,7 @@ func (t *transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		return nil, terr("dial", false, err)
 	}
 	c, reused, err := t.pool.get(ctx, key, u.Hostname())
-	if err != nil && ctx.Err() == nil && !errors.Is(err, errPoolClosed) && !errors.Is(err, errNoMerchantCert) && !errors.Is(err, ErrMerchantCertRejected) {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) && !errors.Is(err, errNoMerchantCert) && !errors.Is(err, ErrMerchantCertRejected) {
 		// Nothing was sent: the call may move, once, to the backup domain.
 		if alt := t.backups.backupFor(u); alt != nil {
 			first := fmt.Errorf("%s://%s: %w", u.Scheme, u.Host, err)

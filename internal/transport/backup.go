@@ -1,7 +1,6 @@
-package wechatpay
+package transport
 
 import (
-	"errors"
 	"net/url"
 )
 
@@ -12,7 +11,7 @@ const DefaultBackupBaseURL = "https://api2.mch.weixin.qq.com/"
 // primaryHost is the host whose calls fall back to DefaultBackupBaseURL by default.
 const primaryHost = "api.mch.weixin.qq.com"
 
-// backups maps the address (host:port) of a base URL to the scheme and host
+// Backups maps the address (host:port) of a base URL to the scheme and host
 // a call goes to, once, when that address cannot be connected to.
 //
 // A call is moved to the backup domain only when nothing of it was sent:
@@ -22,33 +21,23 @@ const primaryHost = "api.mch.weixin.qq.com"
 // refund, a transfer), and sending it again could act twice. Such a call
 // must be reconciled (queried) before any retry, which only the caller can
 // decide to do.
-type backups map[string]*url.URL
+type Backups map[string]*url.URL
 
-// newBackups builds the table from the Config: the default backup domain
-// for api.mch.weixin.qq.com unless noBackup, and custom for base's host when
-// set.
-func newBackups(base *url.URL, custom string, noBackup bool) (backups, error) {
-	if noBackup {
-		return nil, nil
-	}
-	b := backups{}
+// NewBackups builds the table: the default backup domain for
+// api.mch.weixin.qq.com, and custom, when not nil, for base's host. Both
+// are parsed base URLs.
+func NewBackups(base, custom *url.URL) Backups {
+	b := Backups{}
 	def, _ := url.Parse(DefaultBackupBaseURL)
 	b[hostPort(&url.URL{Scheme: "https", Host: primaryHost})] = def
-	if custom != "" {
-		u, err := parseBaseURL(custom)
-		if err != nil {
-			return nil, err
-		}
-		if base == nil {
-			return nil, errors.New("there is no valid BaseURL to back up")
-		}
-		b[hostPort(base)] = u
+	if custom != nil {
+		b[hostPort(base)] = custom
 	}
-	return b, nil
+	return b
 }
 
 // backupFor returns u moved to its backup domain, or nil when it has none.
-func (b backups) backupFor(u *url.URL) *url.URL {
+func (b Backups) backupFor(u *url.URL) *url.URL {
 	alt, ok := b[hostPort(u)]
 	if !ok || alt.Host == u.Host && alt.Scheme == u.Scheme {
 		return nil
