@@ -14,12 +14,12 @@ import (
 // setting named it: -c FILE, then $WECHATPAY_CONFIG, then ./wechatpay.json.
 func (e *env) configPath() (path, from string) {
 	if e.config != "" {
-		return e.config, "-c"
+		return e.config, "from -c"
 	}
 	if p := os.Getenv("WECHATPAY_CONFIG"); p != "" {
-		return p, "$WECHATPAY_CONFIG"
+		return p, "from $WECHATPAY_CONFIG"
 	}
-	return "wechatpay.json", "the default"
+	return "wechatpay.json", "the default, in the working directory"
 }
 
 // loadConfig reads the client configuration. A missing file is explained
@@ -28,7 +28,7 @@ func (e *env) loadConfig() (wechatpay.Config, error) {
 	path, from := e.configPath()
 	cfg, err := wechatpay.LoadConfig(path)
 	if fe, ok := err.(*wechatpay.ConfigFileError); ok && fe.Key == "" && errors.Is(fe.Err, fs.ErrNotExist) {
-		return cfg, fmt.Errorf("%s (named by %s): no such file.\n"+
+		return cfg, fmt.Errorf("%s (%s): no such file.\n"+
 			"Name the client configuration with -c FILE or $WECHATPAY_CONFIG (else ./wechatpay.json is read),\n"+
 			"or run `wxpay sandbox --data sandbox` for a local fake WeChat Pay that writes sandbox/wechatpay.json", path, from)
 	}

@@ -58,7 +58,7 @@ func TestConfigErrors(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	missing := filepath.Join(dir, "missing.json")
 	if code := run(context.Background(), []string{"-c", missing, "get", "v3/certificates"}, &env{stdout: &stdout, stderr: &stderr}); code != 1 ||
-		!strings.Contains(stderr.String(), missing+" (named by -c): no such file") {
+		!strings.Contains(stderr.String(), missing+" (from -c): no such file") {
 		t.Fatalf("exit %d %s", code, stderr.String())
 	}
 	// A missing file names the ways to give one, and the sandbox that

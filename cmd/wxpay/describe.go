@@ -174,12 +174,24 @@ func describeEntry(w io.Writer, en *catalog.Entry) {
 		}
 	}
 	if docs := en.Docs(); len(docs) > 0 {
+		// The first link of each edition; the page has them all.
 		b.WriteString("Official documentation (官方文档):\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		for _, d := range docs {
-			fmt.Fprintf(tw, "  %s\t%s\n", editions[d.Edition], d.URL)
+		for _, ed := range []string{"merchant", "partner", "institution", "global", ""} {
+			var urls []string
+			for _, d := range docs {
+				if d.Edition == ed {
+					urls = append(urls, d.URL)
+				}
+			}
+			if len(urls) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "  %s: %s", editions[ed], urls[0])
+			if len(urls) > 1 {
+				fmt.Fprintf(&b, " (and %d more on the page)", len(urls)-1)
+			}
+			b.WriteString("\n")
 		}
-		tw.Flush()
 	}
 	fmt.Fprintf(&b, "Page: docs/endpoints/%s\n", en.Page)
 

@@ -25,7 +25,7 @@ func TestDescribe(t *testing.T) {
 	for _, want := range []string{
 		"Native下单\nPOST https://api.mch.weixin.qq.com/v3/pay/transactions/native\n",
 		"APIv3, host api.mch.weixin.qq.com, chain v3/pay/transactions/native; answer: JSON.",
-		"merchant (直连商户)  https://pay.weixin.qq.com/doc/v3/merchant/",
+		"  merchant (直连商户): https://pay.weixin.qq.com/doc/v3/merchant/",
 		"Page: docs/endpoints/openapi/v3/pay/transactions/native.md",
 		"Request (请求参数):",
 		"  json.out_trade_no ",
