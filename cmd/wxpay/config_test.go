@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +93,8 @@ func TestNoSecretsPrinted(t *testing.T) {
 	keyLines := strings.Split(strings.TrimSpace(key), "\n")
 	secrets := []string{c.srv.Secret, c.srv.APIv3Key, keyLines[1], keyLines[len(keyLines)/2]}
 	c.srv.Fault("GET v3/pay/transactions/id/{transaction_id}", wechatpaytest.BadSignature().Once())
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer receiver.Close()
 	runs := [][]string{
 		{"get", "-i", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "-q", "mchid=" + c.srv.MchID}, // forged
 		{"get", "-i", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "-q", "mchid=" + c.srv.MchID},
@@ -100,6 +104,10 @@ func TestNoSecretsPrinted(t *testing.T) {
 		{"certificates"},
 		{"get", "v3/certificates", "--base-url", "http://127.0.0.1:1/"},
 		{"get", "-h"},
+		{"sandbox", "orders"},
+		{"sandbox", "pay", "NO_SUCH_ORDER"},
+		{"trigger", "-v", "v2/refund-processed", "--to", receiver.URL},
+		{"trigger", "-v", "TRANSACTION.SUCCESS", "--to", receiver.URL},
 	}
 	check := func(what string, r result) {
 		for _, s := range secrets {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -220,7 +221,15 @@ func TestSandbox(t *testing.T) {
 	}
 	p.waitFor(true, "POST   /pay/closeorder ")
 	p.stop()
-	if o, _ := p.output(); !strings.HasSuffix(o, "wechatpay sandbox stopped\n") {
+	// The config it printed has its keys redacted.
+	o, e := p.output()
+	data, _ := os.ReadFile(out)
+	secret, apiv3Key := jsonField(data, "secret"), jsonField(data, "apiv3_key")
+	if len(secret) != 32 || len(apiv3Key) != 32 || strings.Contains(o+e, secret) || strings.Contains(o+e, apiv3Key) ||
+		!strings.Contains(o, "secret       [REDACTED]") {
+		t.Errorf("the keys are printed, or not in the file:\n%s", o)
+	}
+	if !strings.HasSuffix(o, "wechatpay sandbox stopped\n") {
 		t.Errorf("stdout %s", o)
 	}
 	for _, name := range []string{"apiclient_key.pem", "apiclient_cert.pem", "pub_key.pem"} {
@@ -299,4 +308,12 @@ func TestVersion(t *testing.T) {
 			t.Fatalf("%+v", r)
 		}
 	}
+}
+
+// jsonField is a string field of a JSON object.
+func jsonField(data []byte, name string) string {
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	s, _ := m[name].(string)
+	return s
 }
