@@ -108,8 +108,6 @@ func newRoot(e *env) *cobra.Command {
 	root.SetErr(e.stderr)
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVarP(&e.config, "config", "c", "", "client configuration `FILE` (default $WECHATPAY_CONFIG, then ./wechatpay.json)")
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
-	root.CompletionOptions.HiddenDefaultCmd = false
 
 	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		root.AddCommand(requestCommand(e, method))

@@ -301,9 +301,9 @@ func adminCall(cmd *cobra.Command, e *env, route string, vars map[string]any) er
 	if m, t, ok := strings.Cut(route, " "); ok {
 		method, template = m, t
 	}
-	client, cfg, err := e.newClient()
+	client, err := e.sandboxClient(cmd)
 	if err != nil {
-		return fail(e, cmd, exitFailure, "%v", err)
+		return err
 	}
 	defer client.Close()
 	opts := wechatpay.M{}
@@ -315,11 +315,7 @@ func adminCall(cmd *cobra.Command, e *env, route string, vars map[string]any) er
 	}
 	res, err := client.Chain(template).Do(cmd.Context(), method, opts)
 	if err != nil {
-		msg := explain(err)
-		if strings.Contains(msg, "404 Not Found: RESOURCE_NOT_EXISTS: no such endpoint") {
-			msg += "\n" + sandboxHint(cfg.BaseURL)
-		}
-		return fail(e, cmd, exitFailure, "%s", msg)
+		return fail(e, cmd, exitFailure, "%s", explainAdmin(err))
 	}
 	e.stdout.Write(formatBody(res))
 	if n := res.Get("notification"); n.Exists() {
@@ -337,10 +333,33 @@ func adminCall(cmd *cobra.Command, e *env, route string, vars map[string]any) er
 	return nil
 }
 
-// sandboxHint says that a configuration's base_url is not a sandbox.
-func sandboxHint(base string) string {
-	if u, err := url.Parse(base); err == nil && u.Host != "" {
-		base = u.Scheme + "://" + u.Host
+// sandboxClient is a client of the running sandbox the configuration
+// names. A configuration of WeChat Pay itself is refused before anything
+// is sent: the sandbox's routes are not WeChat Pay's.
+func (e *env) sandboxClient(cmd *cobra.Command) (*wechatpay.Client, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, fail(e, cmd, exitFailure, "%v", err)
 	}
-	return "is " + base + " (base_url of the configuration) a running `wxpay sandbox`?"
+	u, err := url.Parse(cfg.BaseURL)
+	if cfg.BaseURL == "" || err != nil || strings.HasSuffix(strings.ToLower(u.Hostname()), ".qq.com") {
+		path, _ := e.configPath()
+		return nil, fail(e, cmd, exitUsage, "%s is not a sandbox's configuration (base_url %q): %s drives a running `wxpay sandbox`; give its configuration with -c, e.g. sandbox/wechatpay.json",
+			path, cfg.BaseURL, cmd.CommandPath())
+	}
+	client, err := e.clientFor(cfg)
+	if err != nil {
+		return nil, fail(e, cmd, exitFailure, "%v", err)
+	}
+	return client, nil
+}
+
+// explainAdmin explains a failed call to a sandbox's own route: a 404 of
+// the route itself means that base_url is not a sandbox.
+func explainAdmin(err error) string {
+	msg := explain(err)
+	if strings.Contains(msg, "RESOURCE_NOT_EXISTS: no such endpoint") {
+		msg += "\nis base_url of the configuration a running `wxpay sandbox`?"
+	}
+	return msg
 }

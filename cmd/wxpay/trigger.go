@@ -188,18 +188,14 @@ func runTrigger(cmd *cobra.Command, e *env, cat *catalog.Catalog, event string, 
 		req["set"] = set
 	}
 
-	client, cfg, err := e.newClient()
+	client, err := e.sandboxClient(cmd)
 	if err != nil {
-		return fail(e, cmd, exitFailure, "%v", err)
+		return err
 	}
 	defer client.Close()
 	res, err := client.Chain("_sandbox/notify").PostContext(cmd.Context(), wechatpay.M{"json": req})
 	if err != nil {
-		msg := explain(err)
-		if strings.Contains(msg, "no such endpoint") {
-			msg += "\n" + sandboxHint(cfg.BaseURL)
-		}
-		return fail(e, cmd, exitFailure, "%s", msg)
+		return fail(e, cmd, exitFailure, "%s", explainAdmin(err))
 	}
 	n := res.Get("notification")
 	if f.verbose {
