@@ -101,6 +101,12 @@ func TestSandboxDataRestart(t *testing.T) {
 	if r := nativeOrder(t, env, publicKeyID(t, config), "T2024RESTART1", "https://example.com/notify"); r.code != 0 || !strings.Contains(r.stdout, `"code_url"`) {
 		t.Fatalf("%+v", r)
 	}
+	// A second sandbox on the same directory is refused, and told to
+	// drive the running one.
+	if r := wxpay(t, nil, "sandbox", "--data", data); r.code != 1 || !strings.Contains(r.stderr, "the data directory is in use by another server") ||
+		!strings.Contains(r.stderr, "drive that one") {
+		t.Fatalf("a second sandbox: %+v", r)
+	}
 	before := copyConfig(t, config)
 	p.stop()
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -97,7 +98,11 @@ func runSandbox(cmd *cobra.Command, e *env, f *sandboxFlags, listenGiven bool) e
 	}
 	srv, err := start(opts...)
 	if err != nil {
-		return fail(e, cmd, exitFailure, "%v", strings.TrimPrefix(err.Error(), "wechatpaytest: "))
+		msg := strings.TrimPrefix(err.Error(), "wechatpaytest: ")
+		if errors.Is(err, wechatpaytest.ErrDataDirBusy) {
+			msg += fmt.Sprintf("\nanother sandbox runs on it: drive that one (wxpay sandbox pay, wxpay trigger) with -c %s", filepath.Join(f.data, "wechatpay.json"))
+		}
+		return fail(e, cmd, exitFailure, "%s", msg)
 	}
 	defer srv.Close()
 	out := f.configOut
