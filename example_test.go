@@ -7,6 +7,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay"
@@ -263,4 +265,44 @@ func ExampleNotifier_V2Handler() {
 	// Output:
 	// refund 1217752501201407033233368019 SUCCESS true
 	// <nil>
+}
+
+// A Go service reads the configuration file the wxpay command uses (-c
+// FILE, $WECHATPAY_CONFIG), so that both share one file.
+func ExampleLoadConfig() {
+	srv := wechatpaytest.NewServer() // WeChat Pay, for the example
+	defer srv.Close()
+	dir, err := os.MkdirTemp("", "wechatpay")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	// The file and the keys beside it, as `wxpay sandbox --config-out` writes them.
+	os.WriteFile(filepath.Join(dir, "apiclient_key.pem"), srv.Merchant.KeyPEM(), 0o600)
+	os.WriteFile(filepath.Join(dir, "wechatpay_platform.pem"), srv.Platform.CertPEM(), 0o600)
+	os.WriteFile(filepath.Join(dir, "wechatpay.json"), fmt.Appendf(nil, `{
+  "mchid": %q,
+  "serial": %q,
+  "private_key": "apiclient_key.pem",
+  "certs": {%q: "wechatpay_platform.pem"},
+  "apiv3_key": %q,
+  "base_url": %q
+}`, srv.MchID, srv.Merchant.Serial, srv.Platform.Serial, srv.APIv3Key, srv.URL), 0o600)
+
+	cfg, err := wechatpay.LoadConfig(filepath.Join(dir, "wechatpay.json"))
+	if err != nil {
+		log.Fatal(err) // a *ConfigFileError naming the file and the key
+	}
+	cfg.Timeout = 10 * time.Second // what the file has no key for
+	client, err := wechatpay.New(cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	res, err := client.Chain("v3/certificates").Get()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.StatusCode, len(res.Get("data").Array()))
+	// Output: 200 1
 }

@@ -7,6 +7,7 @@ require (
 	github.com/clbanning/mxj/v2 v2.7.0
 	github.com/klauspost/compress v1.20.3
 	github.com/miekg/pkcs11 v1.1.2
+	github.com/spf13/cobra v1.10.2
 	github.com/std-uritemplate/std-uritemplate/go/v2 v2.0.3
 	github.com/tidwall/gjson v1.20.1
 	github.com/valyala/fasthttp v1.77.0
@@ -16,8 +17,10 @@ require (
 
 require (
 	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/molecule-man/go-brrr v1.3.0 // indirect
 	github.com/pkg/errors v0.9.1 // indirect
+	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/thales-e-security/pool v0.0.2 // indirect
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect

@@ -23,6 +23,8 @@ type Request struct {
 	// Parts holds the parts of a multipart/form-data body (uploads), in
 	// order; nil for other bodies.
 	Parts []Part
+
+	verified bool // the signature held (Received.Verified)
 }
 
 // Part is one part of a multipart/form-data body.

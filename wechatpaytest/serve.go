@@ -26,7 +26,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		req.Route, req.Protocol = rt.template, rt.protocol
 	}
-	done := s.record(Received{Method: r.Method, Target: r.RequestURI, Header: r.Header.Clone(), Body: body, Route: req.Route})
+	rec := s.record(Received{Method: r.Method, Target: r.RequestURI, Header: r.Header.Clone(), Body: body, Route: req.Route})
+	defer s.report(rec)
 	f := s.faultsFor(r.Method, req.Route)
 	if !f.wait(r.Context()) {
 		return // the client gave up
@@ -38,7 +39,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ans = f.replace(req, ans)
 	out := s.render(req, ans, f)
-	done(out.status)
+	s.answered(rec, out.status, req.verified)
 	switch {
 	case f.has(faultResetAfterHeaders):
 		s.sendRaw(w, out, 0, true)
@@ -77,6 +78,7 @@ func (s *Server) answer(rt *route, req *Request) *Answer {
 	if ans != nil {
 		return ans
 	}
+	req.verified = true
 	switch h := statefulAnswers[rt.method+" "+rt.template]; {
 	case rt.handler != nil:
 		ans = rt.handler(req)

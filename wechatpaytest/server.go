@@ -77,6 +77,7 @@ type Server struct {
 	refundDelay     time.Duration
 	notifyOpts      []NotifyOption
 	rotationOverlap time.Duration
+	onRequest       func(Received) // from OnRequest
 
 	st *state   // orders, refunds, bills
 	bg struct { // the server's own goroutines and timers, which Close stops
@@ -296,6 +297,12 @@ func newServer(opts []Option) (*Server, error) {
 	return s, nil
 }
 
+// OnRequest calls f with each request once it is answered (or its
+// connection cut by a fault), from the goroutine that served it: a
+// command line's sandbox logs a line per request with it. f must be safe
+// for concurrent use and should return quickly.
+func OnRequest(f func(Received)) Option { return func(s *Server) { s.onRequest = f } }
+
 // WithStrictOrders answers the queries, closes and refunds of orders the
 // server did not create as WeChat Pay answers them: 404 ORDER_NOT_EXIST,
 // RESOURCE_NOT_EXISTS (APIv2: ORDERNOTEXIST, REFUNDNOTEXIST). Without it
@@ -431,6 +438,11 @@ type Received struct {
 	// Status is the status code answered; 0 when the connection was cut
 	// before an answer (a fault).
 	Status int
+	// Verified tells whether the request's signature held: the APIv3
+	// Authorization or the APIv2 sign. It is false too when the request
+	// was answered before its signature was checked: an unknown path, an
+	// APIv2 security call without the merchant certificate.
+	Verified bool
 }
 
 // Received returns the requests received so far, oldest first.
@@ -464,18 +476,32 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 }
 
-// record notes a request as received and returns a function that sets the
-// status it was answered with.
-func (s *Server) record(rv Received) func(status int) {
+// record notes a request as received.
+func (s *Server) record(rv Received) *Received {
 	p := &rv
 	s.mu.Lock()
 	s.received = append(s.received, p)
 	s.mu.Unlock()
-	return func(status int) {
-		s.mu.Lock()
-		p.Status = status
-		s.mu.Unlock()
+	return p
+}
+
+// answered sets the status a recorded request was answered with, and
+// whether its signature verified.
+func (s *Server) answered(p *Received, status int, verified bool) {
+	s.mu.Lock()
+	p.Status, p.Verified = status, verified
+	s.mu.Unlock()
+}
+
+// report hands a recorded request, once answered (or cut), to OnRequest.
+func (s *Server) report(p *Received) {
+	if s.onRequest == nil {
+		return
 	}
+	s.mu.Lock()
+	rv := *p
+	s.mu.Unlock()
+	s.onRequest(rv)
 }
 
 const alphanum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,74 +8,69 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/crypto"
 )
-
-// certificatesFlags are the flags of `wxpay certificates`.
-var certificatesFlags = flagSet{defs: []flagDef{
-	{short: "o", long: "output", arg: "DIR", usage: "save each certificate as DIR/wechatpay_<serial>.pem (default: print the PEM)"},
-	{long: "base-url", arg: "URL", usage: "download from URL instead of the config's base_url"},
-}}
 
 // bootstrapSerial names the placeholder key a config without any WeChat Pay
 // key gets for the download; no answer ever names it.
 const bootstrapSerial = "wxpay-certificates-bootstrap"
 
-// runCertificates is `wxpay certificates`: it downloads the platform
+// certificatesCommand is `wxpay certificates`: it downloads the platform
 // certificates (平台证书, v3/certificates), decrypts them with the APIv3
 // key, verifies the answer with them, and prints or saves them.
-func runCertificates(ctx context.Context, e *env, args []string) int {
-	const name = "wxpay certificates"
-	p, err := certificatesFlags.parse(args)
-	if errors.Is(err, errHelp) {
-		fmt.Fprintln(e.stderr, "usage: wxpay [-c FILE] certificates [-o DIR] [--base-url URL]\n\n"+
-			"Downloads WeChat Pay's platform certificates (平台证书, v3/certificates), decrypts them\n"+
-			"with apiv3_key, verifies the answer's signature with them, and prints each one's\n"+
-			"serial and validity, then its PEM, or saves it with -o. The config needs mchid,\n"+
-			"serial, private_key and apiv3_key; certs may be empty.\n\nflags:")
-		certificatesFlags.usage(e.stderr)
-		return exitOK
+func certificatesCommand(e *env) *cobra.Command {
+	var dir, baseURL string
+	cmd := &cobra.Command{
+		Use:   "certificates",
+		Short: "download, decrypt, verify and save the platform certificates (平台证书)",
+		Long: "Downloads WeChat Pay's platform certificates (平台证书, v3/certificates), decrypts them\n" +
+			"with apiv3_key, verifies the answer's signature with them, and prints each one's\n" +
+			"serial and validity, then its PEM, or saves it with -o. The config needs mchid,\n" +
+			"serial, private_key and apiv3_key; certs may be empty.",
+		Example: "  wxpay -c sandbox/wechatpay.json certificates -o sandbox/certs",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCertificates(cmd, e, dir, baseURL)
+		},
 	}
-	if err == nil && len(p.positional) > 0 {
-		err = fmt.Errorf("unexpected arguments %q", p.positional)
-	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\nRun %s -h for the flags.\n", name, err, name)
-		return exitUsage
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(e.stderr, "%s: %s\n", name, describe(err))
-		return exitFailure
-	}
+	cmd.Flags().StringVarP(&dir, "output", "o", "", "save each certificate as `DIR`/wechatpay_<serial>.pem (default: print the PEM)")
+	cmd.Flags().StringVar(&baseURL, "base-url", "", "download from `URL` instead of the config's base_url")
+	return cmd
+}
+
+func runCertificates(cmd *cobra.Command, e *env, dir, baseURL string) error {
+	failed := func(err error) error { return fail(e, cmd, exitFailure, "%s", explain(err)) }
+	path, _ := e.configPath()
 	cfg, err := e.loadConfig()
 	if err != nil {
-		return fail(err)
+		return failed(err)
 	}
 	if cfg.APIv3Key.IsZero() {
-		return fail(fmt.Errorf("%s has no apiv3_key: the certificates are encrypted with the APIv3 key (APIv3密钥)", e.configPath()))
+		return failed(fmt.Errorf("%s has no apiv3_key: the certificates are encrypted with the APIv3 key (APIv3密钥)", path))
 	}
 	opened, err := bootstrap(&cfg)
 	if err != nil {
-		return fail(fmt.Errorf("%s: private_key: %w", e.configPath(), err))
+		return failed(fmt.Errorf("%s: private_key: %w", path, err))
 	}
 	if opened != nil {
 		defer opened.Close() // after client.Close, deferred below
 	}
-	client, err := wechatpay.New(cfg)
+	client, err := e.clientFor(cfg)
 	if err != nil {
-		return fail(fmt.Errorf("%s: %w", e.configPath(), err))
+		return failed(err)
 	}
 	defer client.Close()
-	certs, err := client.FetchCertificates(ctx, wechatpay.Options{BaseURL: p.value("base-url")})
+	certs, err := client.FetchCertificates(cmd.Context(), wechatpay.Options{BaseURL: baseURL})
 	if err != nil {
-		return fail(err)
+		return failed(err)
 	}
 
-	dir := p.value("output")
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fail(err)
+			return failed(err)
 		}
 	}
 	now := time.Now()
@@ -98,20 +91,37 @@ func runCertificates(ctx context.Context, e *env, args []string) int {
 			}
 			continue
 		}
-		path := filepath.Join(dir, "wechatpay_"+c.Serial+".pem")
-		if err := replaceFile(path, c.PEM); err != nil {
-			return fail(err)
+		file := filepath.Join(dir, "wechatpay_"+c.Serial+".pem")
+		if err := replaceFile(file, c.PEM); err != nil {
+			return failed(err)
 		}
-		os.Chmod(path, 0o644)
-		fmt.Fprintf(&b, "saved      %s\n", path)
-		saved = append(saved, fmt.Sprintf("    %q: %q", c.Serial, path))
+		os.Chmod(file, 0o644)
+		fmt.Fprintf(&b, "saved      %s\n", file)
+		saved = append(saved, fmt.Sprintf("    %q: %q", c.Serial, relativeTo(path, file)))
 	}
 	if len(saved) > 0 {
-		fmt.Fprintf(&b, "\nTo trust them, add to \"certs\" in %s (paths relative to its folder):\n%s\n", e.configPath(), strings.Join(saved, ",\n"))
+		fmt.Fprintf(&b, "\nTo trust them, add to \"certs\" in %s (paths relative to its folder):\n%s\n", path, strings.Join(saved, ",\n"))
 	}
 	fmt.Fprint(e.stdout, b.String())
-	fmt.Fprintf(e.stderr, "%s: %d certificate(s) decrypted with the APIv3 key; the answer's signature verified\n", name, len(certs))
-	return exitOK
+	fmt.Fprintf(e.stderr, "%s: %d certificate(s) decrypted with the APIv3 key; the answer's signature verified\n", cmd.CommandPath(), len(certs))
+	return nil
+}
+
+// relativeTo writes file as the configuration file at config names it: a
+// path relative to the configuration's folder, which is how LoadConfig
+// reads it (file itself is relative to the working directory); absolute
+// when no relative path leads there.
+func relativeTo(config, file string) string {
+	absConfig, err1 := filepath.Abs(filepath.Dir(config))
+	absFile, err2 := filepath.Abs(file)
+	if err1 != nil || err2 != nil {
+		return file
+	}
+	rel, err := filepath.Rel(absConfig, absFile)
+	if err != nil {
+		return absFile
+	}
+	return filepath.ToSlash(rel)
 }
 
 // certificateStatus says whether c may be used at now.

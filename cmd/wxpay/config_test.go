@@ -5,8 +5,9 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,15 +28,20 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"unknown field", func(m map[string]any) { m["base_uri"] = "https://x/" }, []string{c.config, `unknown field "base_uri"`}},
 		{"key file missing", func(m map[string]any) { m["private_key"] = "gone.pem" }, []string{"private_key", "no such file"}},
-		{"bad PEM", func(m map[string]any) { m["private_key"] = badPEM }, []string{"Config.PrivateKey", "cannot be used"}},
+		{"bad PEM", func(m map[string]any) { m["private_key"] = badPEM }, []string{c.config + ": private_key: cannot be used"}},
 		{"bad PEM text", func(m map[string]any) {
 			m["private_key"] = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"
 		},
-			[]string{"Config.PrivateKey"}},
-		{"short APIv2 key", func(m map[string]any) { m["secret"] = "short" }, []string{"Config.Secret", "is 5 bytes long"}},
-		{"bad base_url", func(m map[string]any) { m["base_url"] = "api.mch.weixin.qq.com" }, []string{"Config.BaseURL"}},
+			[]string{"private_key: cannot be used"}},
+		{"short APIv2 key", func(m map[string]any) { m["secret"] = "short" }, []string{c.config + ": secret: is 5 bytes long"}},
+		{"bad base_url", func(m map[string]any) { m["base_url"] = "api.mch.weixin.qq.com" }, []string{c.config + ": base_url: is not an absolute"}},
+		{"no keys at all", func(m map[string]any) {
+			for k := range m {
+				delete(m, k)
+			}
+		}, []string{"secret: and the APIv3 fields are all empty: configure APIv3 (mchid, serial, private_key, certs), APIv2 (secret)"}},
 	} {
-		writeSandboxConfig(c.config, c.srv)
+		rewriteConfig(t, c)
 		editConfig(t, c.config, tc.edit)
 		r := c.run("", "get", "v3/certificates")
 		if r.code != 1 || r.stdout != "" {
@@ -46,15 +52,26 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("%s: stderr %q lacks %q", tc.name, r.stderr, w)
 			}
 		}
+		// The file's keys, not the Go fields of wechatpay.Config.
+		if strings.Contains(r.stderr, "Config.") {
+			t.Errorf("%s: stderr names a Go field: %s", tc.name, r.stderr)
+		}
 	}
 	var stdout, stderr bytes.Buffer
 	missing := filepath.Join(dir, "missing.json")
 	if code := run(context.Background(), []string{"-c", missing, "get", "v3/certificates"}, &env{stdout: &stdout, stderr: &stderr}); code != 1 ||
-		!strings.Contains(stderr.String(), missing) || !strings.Contains(stderr.String(), "no such file") {
+		!strings.Contains(stderr.String(), missing+" (from -c): no such file") {
 		t.Fatalf("exit %d %s", code, stderr.String())
 	}
+	// A missing file names the ways to give one, and the sandbox that
+	// writes one.
+	for _, w := range []string{"-c FILE", "$WECHATPAY_CONFIG", "wxpay sandbox"} {
+		if !strings.Contains(stderr.String(), w) {
+			t.Errorf("%q lacks %q", stderr.String(), w)
+		}
+	}
 	// Without -c: $WECHATPAY_CONFIG, then ./wechatpay.json.
-	writeSandboxConfig(c.config, c.srv)
+	rewriteConfig(t, c)
 	t.Setenv("WECHATPAY_CONFIG", c.config)
 	stdout.Reset()
 	if code := run(context.Background(), []string{"get", "v3/certificates"}, &env{stdout: &stdout, stderr: &stderr}); code != 0 || !strings.Contains(stdout.String(), `"serial_no"`) {
@@ -76,6 +93,8 @@ func TestNoSecretsPrinted(t *testing.T) {
 	keyLines := strings.Split(strings.TrimSpace(key), "\n")
 	secrets := []string{c.srv.Secret, c.srv.APIv3Key, keyLines[1], keyLines[len(keyLines)/2]}
 	c.srv.Fault("GET v3/pay/transactions/id/{transaction_id}", wechatpaytest.BadSignature().Once())
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer receiver.Close()
 	runs := [][]string{
 		{"get", "-i", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "-q", "mchid=" + c.srv.MchID}, // forged
 		{"get", "-i", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "-q", "mchid=" + c.srv.MchID},
@@ -85,6 +104,10 @@ func TestNoSecretsPrinted(t *testing.T) {
 		{"certificates"},
 		{"get", "v3/certificates", "--base-url", "http://127.0.0.1:1/"},
 		{"get", "-h"},
+		{"sandbox", "orders"},
+		{"sandbox", "pay", "NO_SUCH_ORDER"},
+		{"trigger", "-v", "v2/refund-processed", "--to", receiver.URL},
+		{"trigger", "-v", "TRANSACTION.SUCCESS", "--to", receiver.URL},
 	}
 	check := func(what string, r result) {
 		for _, s := range secrets {
@@ -104,7 +127,7 @@ func TestNoSecretsPrinted(t *testing.T) {
 		"inline key, broken":  func(m map[string]any) { m["private_key"] = strings.Replace(key, keyLines[2], "!!", 1) },
 		"inline key as path":  func(m map[string]any) { m["private_key"] = " x" + key },
 	} {
-		writeSandboxConfig(c.config, c.srv)
+		rewriteConfig(t, c)
 		editConfig(t, c.config, edit)
 		r := c.run("", "get", "v3/certificates")
 		if r.code == 0 {
@@ -123,18 +146,7 @@ func TestBinary(t *testing.T) {
 	ca := filepath.Join(filepath.Dir(config), "sandbox-ca.pem")
 	os.WriteFile(ca, srv.TLSCertificatePEM(), 0o600)
 	wxpay := func(args ...string) result {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = append(os.Environ(), "WXPAY_RUN_MAIN=1", "SSL_CERT_FILE="+ca, "WECHATPAY_CONFIG="+config)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return result{code, stdout.String(), stderr.String()}
+		return wxpay(t, []string{"SSL_CERT_FILE=" + ca, "WECHATPAY_CONFIG=" + config}, args...)
 	}
 	risk := []string{"post", "v2/mchrisk/querymchrisk", "-x", "mch_id=" + srv.MchID, "-x", "sign_type=HMAC-SHA256"}
 	if r := wxpay(append(risk, "--security")...); r.code != 0 || !strings.Contains(r.stdout, `"result_code": "SUCCESS"`) {
@@ -152,6 +164,11 @@ func TestBinary(t *testing.T) {
 	r := wxpay("demo")
 	if r.code != 0 || strings.Count(r.stdout, "✓") != len(demoSteps) {
 		t.Fatalf("%+v", r)
+	}
+	// An installed wxpay suggests itself; `go run ./cmd/wxpay demo`
+	// suggests the go run form (TestDemo).
+	if !strings.Contains(r.stdout, "\n  wxpay sandbox --data sandbox\n") || strings.Contains(r.stdout, "go run") {
+		t.Fatalf("%s", r.stdout)
 	}
 }
 
@@ -180,7 +197,7 @@ func TestConfigKeyForms(t *testing.T) {
 		"bare base64 cert":      func(m map[string]any) { m["certs"] = map[string]any{c.srv.PublicKeyID: b64(spki)} },
 		"merchant key pkcs8://": func(m map[string]any) { m["merchant"].(map[string]any)["key"] = "private.pkcs8://" + b64(pkcs8) },
 	} {
-		writeSandboxConfig(c.config, c.srv)
+		rewriteConfig(t, c)
 		editConfig(t, c.config, func(m map[string]any) {
 			if m["merchant"] == nil {
 				m["merchant"] = map[string]any{"cert": string(c.srv.Merchant.CertPEM()), "key": string(c.srv.Merchant.KeyPEM())}
@@ -197,12 +214,12 @@ func TestConfigKeyForms(t *testing.T) {
 	for name, tc := range map[string]struct{ field, value string }{
 		"APIv3 key as private_key":   {"private_key", c.srv.APIv3Key},
 		"APIv2 key as merchant key":  {"merchant.key", c.srv.Secret},
-		"truncated pkcs8://":         {"Config.PrivateKey", "private.pkcs8://" + truncated},
-		"truncated base64":           {"Config.PrivateKey", truncated},
+		"truncated pkcs8://":         {"private_key", "private.pkcs8://" + truncated},
+		"truncated base64":           {"private_key", truncated},
 		"base64 with a typo":         {"private_key", "*" + b64(pkcs8)[1:]},
 		"APIv3 key as a certificate": {"certs", c.srv.APIv3Key},
 	} {
-		writeSandboxConfig(c.config, c.srv)
+		rewriteConfig(t, c)
 		editConfig(t, c.config, func(m map[string]any) {
 			switch {
 			case strings.HasPrefix(name, "APIv2 key as merchant"):
@@ -235,4 +252,12 @@ func wrap64(s string) string {
 		s = s[64:]
 	}
 	return b.String() + s
+}
+
+// rewriteConfig writes the sandbox's config again over c.config.
+func rewriteConfig(t *testing.T, c *cli) {
+	t.Helper()
+	if _, err := writeSandboxConfig(c.config, c.srv); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -12,29 +12,37 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/formatter"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 
-// runDemo is `wxpay demo`: it starts the sandbox (a fake WeChat Pay) in
-// this process, over HTTPS with mutual TLS for APIv2, builds a client from
-// the config the sandbox hands out, and walks the main flows, a line per
-// step. It needs no network, file or configuration, and exits 0 only when
-// every step succeeded and every answer verified.
-func runDemo(ctx context.Context, e *env, args []string) int {
-	if len(args) > 0 {
-		if args[0] == "-h" || args[0] == "--help" {
-			fmt.Fprintln(e.stderr, "usage: wxpay demo\n\nRuns the main flows of the SDK against a fake WeChat Pay started in this process:\n"+
-				"APIv2 and APIv3 calls, a Native payment, its notification, a query, a refund,\nasync calls, a bill download and an image upload. Needs no network or files.")
-			return exitOK
-		}
-		fmt.Fprintf(e.stderr, "wxpay demo: unexpected arguments %q\n", args)
-		return exitUsage
+// demoCommand is `wxpay demo`: it starts the sandbox (a fake WeChat Pay)
+// in this process, over HTTPS with mutual TLS for APIv2, builds a client
+// from the config the sandbox hands out, and walks the main flows, a line
+// per step. It needs no network, file or configuration, and exits 0 only
+// when every step succeeded and every answer verified.
+func demoCommand(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "walk the main flows against a fake WeChat Pay in this process (no network, no files)",
+		Long: "Runs the main flows of the SDK against a fake WeChat Pay started in this process:\n" +
+			"APIv2 and APIv3 calls, a Native payment, its notification, a query, a refund,\n" +
+			"async calls, a bill download and an image upload. Needs no network or files.",
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDemo(cmd.Context(), e)
+		},
 	}
+}
+
+func runDemo(ctx context.Context, e *env) error {
 	d := &demo{ctx: ctx, w: e.stdout, tty: isTerminal(e.stdout), start: time.Now()}
 	d.srv = wechatpaytest.NewTLSServer(wechatpaytest.WithMode(wechatpaytest.BothModes))
 	defer d.srv.Close()
@@ -68,17 +76,39 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	for _, s := range steps {
 		detail, err := s.run()
 		if err != nil {
-			fmt.Fprintf(d.w, "  ✗ %-21s %s\n", s.title, describe(err))
-			fmt.Fprintf(e.stderr, "wxpay demo: %s failed: %s\n", s.title, describe(err))
-			return exitFailure
+			fmt.Fprintf(d.w, "  ✗ %-21s %s\n", s.title, explain(err))
+			fmt.Fprintf(e.stderr, "wxpay demo: %s failed: %s\n", s.title, explain(err))
+			return exitError{exitFailure}
 		}
 		fmt.Fprintf(d.w, "  ✓ %-21s %s\n", s.title, detail)
 	}
+	wxpay := invocation()
 	fmt.Fprintf(d.w, "\nAll %d steps succeeded in %s: every answer verified, the forged one refused.\n"+
-		"Next: `wxpay sandbox --config-out sandbox/wechatpay.json` serves this fake WeChat Pay for\n"+
-		"your own calls, e.g. `wxpay -c sandbox/wechatpay.json get v3/certificates`; see docs/cli.md.\n",
-		len(steps), time.Since(d.start).Round(time.Millisecond))
-	return exitOK
+		"Next: serve this fake WeChat Pay for your own calls, and call it:\n"+
+		"  %s sandbox --data sandbox\n"+
+		"  %s -c sandbox/wechatpay.json get v3/certificates\n"+
+		"%ssee docs/cli.md.\n",
+		len(steps), time.Since(d.start).Round(time.Millisecond), wxpay, wxpay, installHint(wxpay))
+	return nil
+}
+
+// invocation is how the user runs this command: "go run ./cmd/wxpay"
+// when go run built it (into a go-build folder), else "wxpay".
+func invocation() string {
+	exe, err := os.Executable()
+	if err == nil && strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./cmd/wxpay"
+	}
+	return "wxpay"
+}
+
+// installHint tells a go run user how to get the shorter command.
+func installHint(wxpay string) string {
+	if wxpay == "wxpay" {
+		return ""
+	}
+	return "(`go install ./cmd/wxpay` installs it as wxpay, or from anywhere:\n" +
+		"`go install github.com/wechatpay-go/wechatpay/cmd/wxpay@latest`); "
 }
 
 // demoSetup prepares the sandbox before the steps run; tests arm faults
@@ -297,7 +327,7 @@ func (d *demo) forged() (string, error) {
 	if !errors.As(err, &ve) || !errors.Is(err, wechatpay.ErrBadSignature) {
 		return "", fmt.Errorf("an answer with a bad signature was not refused: %v", err)
 	}
-	return "an answer with a bad signature is refused: *VerifyError, " + wechatpay.ErrBadSignature.Error(), nil
+	return "an answer with a bad signature is refused: *wechatpay.VerifyError, " + wechatpay.ErrBadSignature.Error(), nil
 }
 
 func (d *demo) bill() (string, error) {

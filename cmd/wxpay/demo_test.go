@@ -31,7 +31,10 @@ func TestDemo(t *testing.T) {
 		}
 		at += i
 	}
-	for _, want := range []string{"    ↓ ", "of ", "bytes (100%)", "All 14 steps succeeded", "answered 204", "trade_state SUCCESS", "*VerifyError"} {
+	for _, want := range []string{"    ↓ ", "of ", "bytes (100%)", "All 14 steps succeeded", "answered 204", "trade_state SUCCESS", "*wechatpay.VerifyError",
+		// The next step in a form the user can run: the test binary, like
+		// go run's, is built in a go-build folder.
+		"\n  go run ./cmd/wxpay sandbox --data sandbox\n", "go install ./cmd/wxpay"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
 		}

@@ -1,15 +1,20 @@
 // Command wxpay is the WeChat Pay (微信支付) command line of this SDK.
 //
-//	wxpay [-c FILE] get|post|put|patch|delete PATH [flags]
-//	wxpay [-c FILE] certificates [-o DIR]
-//	wxpay [-c FILE] notify [--v2] [-H 'Name: value']... [--body FILE|-]
-//	wxpay sandbox [--listen ADDR] [--config-out FILE] [--mode MODE]
-//	wxpay demo
+//	wxpay [-c FILE] get|post|put|patch|delete PATH [flags]   call an API
+//	wxpay [-c FILE] certificates [-o DIR]                     download the platform certificates
+//	wxpay [-c FILE] notify [--v2] [-H 'N: V']… [--body FILE]  check a captured notification
+//	wxpay describe PATH | --list [PREFIX]                     an endpoint from the catalog
+//	wxpay sandbox [--data DIR] [--tls] [--config-out FILE]    run a local fake WeChat Pay
+//	wxpay [-c FILE] sandbox pay|refund-complete|orders        drive a running sandbox
+//	wxpay [-c FILE] trigger EVENT --to URL [--set K=V]…       send a notification from the sandbox
+//	wxpay [-c FILE] listen [--addr ADDR] [--forward-to URL]   receive, verify and print notifications
+//	wxpay demo                                                the main flows against the sandbox
+//	wxpay completion bash|zsh|fish|powershell                 shell completion
 //
 // Every command that calls WeChat Pay reads its client configuration from
-// the file given with -c FILE (see internal/configfile for its format);
-// `wxpay sandbox` writes such a file for a local fake WeChat Pay, and
-// `wxpay demo` runs the main flows against one in the same process.
+// the file given with -c FILE, else $WECHATPAY_CONFIG, else
+// ./wechatpay.json (wechatpay.LoadConfig documents it); `wxpay sandbox`
+// writes such a file for a local fake WeChat Pay.
 //
 // Exit codes: 0 when the call succeeded and its answer verified, 1 when it
 // failed or did not verify (the reason is on standard error), 2 for bad
@@ -18,63 +23,30 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
-	"sort"
-	"strings"
 	"syscall"
 
-	"github.com/wechatpay-go/wechatpay"
-	"github.com/wechatpay-go/wechatpay/internal/configfile"
+	"github.com/spf13/cobra"
 )
 
-// command is one subcommand: it parses its own flags from args and returns
-// the process exit code.
-type command struct {
-	summary string
-	run     func(ctx context.Context, e *env, args []string) int
-}
+// Exit codes of every command.
+const (
+	exitOK      = 0 // the call succeeded and its answer verified
+	exitFailure = 1 // the call failed, or its answer did not verify
+	exitUsage   = 2 // bad flags or arguments; nothing was sent
+)
 
 // env is what a command works with: the standard streams and the global
 // flags.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	// config is the -c FILE given before the command, if any.
+	// config is the -c FILE given, if any.
 	config string
-}
-
-// configPath is where the client configuration is read from: -c FILE, then
-// $WECHATPAY_CONFIG, then ./wechatpay.json.
-func (e *env) configPath() string {
-	if e.config != "" {
-		return e.config
-	}
-	if p := os.Getenv("WECHATPAY_CONFIG"); p != "" {
-		return p
-	}
-	return "wechatpay.json"
-}
-
-// loadConfig reads the client configuration.
-func (e *env) loadConfig() (wechatpay.Config, error) {
-	return configfile.Load(e.configPath())
-}
-
-// commands are the subcommands by name; add new ones here.
-var commands = map[string]command{
-	"get":          requestCommand(http.MethodGet),
-	"post":         requestCommand(http.MethodPost),
-	"put":          requestCommand(http.MethodPut),
-	"patch":        requestCommand(http.MethodPatch),
-	"delete":       requestCommand(http.MethodDelete),
-	"demo":         {summary: "walk the main flows against a fake WeChat Pay in this process (no network, no files)", run: runDemo},
-	"certificates": {summary: "download, decrypt, verify and save the platform certificates (平台证书)", run: runCertificates},
-	"sandbox":      {summary: "run a local fake WeChat Pay and write a client config for it", run: runSandbox},
-	"notify":       {summary: "verify (and decrypt) a captured notification, print its plaintext", run: runNotify},
 }
 
 func main() {
@@ -84,50 +56,94 @@ func main() {
 	os.Exit(code)
 }
 
-// run reads the global flags, then dispatches to a subcommand.
+// exitError ends a command with an exit code; its message, if any, has
+// been printed already.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// run runs the command line args and returns the exit code. A fresh
+// command tree each time keeps runs independent (tests run many).
 func run(ctx context.Context, args []string, e *env) int {
-	stderr := e.stderr
-	for len(args) > 0 {
-		switch a := args[0]; {
-		case a == "-c" || a == "--config" || a == "-config":
-			if len(args) < 2 {
-				fmt.Fprintln(stderr, "wxpay: -c needs a FILE")
-				return 2
-			}
-			e.config, args = args[1], args[2:]
-			continue
-		case strings.HasPrefix(a, "-c=") || strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config="):
-			_, e.config, _ = strings.Cut(a, "=")
-			args = args[1:]
-			continue
-		}
-		break
+	root := newRoot(e)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
+	if ee, ok := errors.AsType[exitError](err); ok {
+		return ee.code
 	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "wxpay: unknown command %q\n", args[0])
-		usage(stderr)
-		return 2
+	// Cobra's own errors: an unknown command or flag, a missing argument.
+	name := "wxpay"
+	if cmd != nil {
+		name = cmd.CommandPath()
 	}
-	return cmd.run(ctx, e, args[1:])
+	fmt.Fprintf(e.stderr, "%s: %v\nRun '%s -h' for the usage.\n", name, err, name)
+	return exitUsage
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: wxpay [-c FILE] COMMAND [flags]\n\n-c FILE is the client configuration (default $WECHATPAY_CONFIG, then ./wechatpay.json).\n\ncommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// newRoot builds the command tree.
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wxpay",
+		Short: "WeChat Pay (微信支付) from the command line",
+		Long: "wxpay calls any WeChat Pay (微信支付) endpoint, APIv3 or APIv2, with the SDK's signing\n" +
+			"and verification; downloads platform certificates; checks, sends and receives\n" +
+			"notifications; and runs a local fake WeChat Pay (the sandbox) to try it all.\n\n" +
+			"The client configuration is -c FILE, else $WECHATPAY_CONFIG, else ./wechatpay.json;\n" +
+			"`wxpay sandbox --data sandbox` writes one (sandbox/wechatpay.json). docs/cli.md is the manual.",
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cmd.SetOut(e.stderr)
+			cmd.Usage()
+			return exitError{exitUsage}
+		},
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-13s %s\n", n, commands[n].summary)
+	root.SetIn(e.stdin)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.PersistentFlags().StringVarP(&e.config, "config", "c", "", "client configuration `FILE` (default $WECHATPAY_CONFIG, then ./wechatpay.json)")
+
+	for _, method := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		root.AddCommand(requestCommand(e, method))
 	}
-	fmt.Fprintln(w, "\nRun wxpay COMMAND -h for a command's flags.")
+	root.AddCommand(
+		certificatesCommand(e),
+		notifyCommand(e),
+		describeCommand(e),
+		sandboxCommand(e),
+		triggerCommand(e),
+		listenCommand(e),
+		demoCommand(e),
+	)
+	return root
+}
+
+// fail prints a command's failure and returns the exit error for code.
+func fail(e *env, cmd *cobra.Command, code int, format string, a ...any) error {
+	fmt.Fprintf(e.stderr, "%s: %s\n", cmd.CommandPath(), fmt.Sprintf(format, a...))
+	return exitError{code}
+}
+
+// noArgs refuses positional arguments.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("unexpected arguments %q", args)
+	}
+	return nil
+}
+
+// exactArgs wants n positional arguments, named what.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return fmt.Errorf("want %d %s, got %d arguments %q", n, what, len(args), args)
+		}
+		return nil
+	}
 }

@@ -43,7 +43,7 @@ func TestNotify(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "wxpay.json")
-	if err := writeSandboxConfig(cfg, srv); err != nil {
+	if _, err := writeSandboxConfig(cfg, srv); err != nil {
 		t.Fatal(err)
 	}
 	notify := func(stdin []byte, args ...string) (int, string, string) {
@@ -101,6 +101,11 @@ func TestNotify(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"sign"`) {
 		t.Fatalf("signed v2: %d %s", code, out)
 	}
+	// XML without --v2 is read as APIv2, and says so.
+	code, out2, errOut := notify(paid.body)
+	if code != 0 || out2 != out || !strings.Contains(errOut, "the body is XML: read as an APIv2 notification (--v2)") {
+		t.Fatalf("XML without --v2: %d %s %s", code, out2, errOut)
+	}
 	if code, _, errOut := notify(bytes.Replace(paid.body, []byte("<openid>"), []byte("<openid>x"), 1), "--v2"); code != 1 || !strings.Contains(errOut, "signature") {
 		t.Fatalf("tampered v2: %d %s", code, errOut)
 	}
@@ -114,7 +119,7 @@ func TestNotify(t *testing.T) {
 		{[]string{"-c", filepath.Join(dir, "missing.json"), "notify"}, 1, "no such file"},
 		{[]string{"-c", cfg, "notify", "-H", "no colon"}, 2, "want 'Name: value'"},
 		{[]string{"-c", cfg, "notify", "extra"}, 2, "unexpected arguments"},
-		{[]string{"-c"}, 2, "-c needs a FILE"},
+		{[]string{"-c"}, 2, "flag needs an argument: 'c' in -c"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), tc.args, &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})

@@ -13,13 +13,6 @@ import (
 	"github.com/wechatpay-go/wechatpay"
 )
 
-// Exit codes of every command.
-const (
-	exitOK      = 0 // the call succeeded and its answer verified
-	exitFailure = 1 // the call failed, or its answer did not verify
-	exitUsage   = 2 // bad flags or arguments; nothing was sent
-)
-
 // prettyJSON indents the JSON document src by two spaces, keeping its keys
 // in their order, its numbers as written, and non-ASCII text as text (a
 // \u escape in src is written as the character).
@@ -157,12 +150,13 @@ func writeHead(w io.Writer, res *wechatpay.Response) {
 	io.WriteString(w, b.String())
 }
 
-// describe explains why a call failed, in the words a merchant needs: the
+// explain says why a call failed, in the words a merchant needs: the
 // status, code, message and Request-ID of a refusal; the return_code and
 // err_code of an APIv2 failure; the reason an answer was not trusted;
-// whether a request that broke may have reached WeChat Pay.
-func describe(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "wechatpay: ")
+// whether a request that broke may have reached WeChat Pay. The
+// configuration is named by the file's keys.
+func explain(err error) string {
+	msg := inFileTerms(err.Error())
 	var (
 		ve *wechatpay.VerifyError
 		te *wechatpay.TransportError
@@ -176,6 +170,8 @@ func describe(err error) string {
 		msg += "\ndo not act on this answer; a call that changes something may still have taken effect: query before retrying"
 	case errors.Is(err, wechatpay.ErrMerchantCertRejected):
 		msg += "\nnothing reached WeChat Pay; replace the merchant certificate (merchant.cert in the config, apiclient_cert.pem) before retrying"
+	case errors.As(err, &te) && te.Err != nil && strings.Contains(te.Err.Error(), "need an https"):
+		msg += "\nthe merchant certificate is presented over TLS only: use an https base_url (`wxpay sandbox --tls` serves one)"
 	case errors.As(err, &te):
 		if te.Sent {
 			msg += "\nit may have taken effect: query the order before retrying"

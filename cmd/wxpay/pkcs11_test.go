@@ -11,7 +11,10 @@ import (
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 
-func init() { runTests = softhsmtest.Main }
+func init() {
+	runTests = softhsmtest.Main
+	buildFlags = append(buildFlags, "-tags", "pkcs11")
+}
 
 // private_key and merchant.key may be the PKCS#11 URI of a key in
 // SoftHSM2: calls, the certificates download (whose bootstrap reads the

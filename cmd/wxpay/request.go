@@ -13,31 +13,68 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/formatter"
 )
 
-// requestFlags are the flags of get, post, put, patch and delete.
-var requestFlags = flagSet{defs: []flagDef{
-	{short: "q", long: "query", arg: "K=V", usage: "query parameter (repeatable); for an APIv2 GET, the fields to sign"},
-	{short: "d", long: "data", arg: "JSON|@FILE", usage: "APIv3 JSON body, sent as written; @FILE reads FILE, @- standard input"},
-	{short: "x", long: "xml", arg: "K=V", usage: "APIv2 field (repeatable); signed with the APIv2 key"},
-	{short: "H", long: "header", arg: "'N: V'", usage: "request header (repeatable)"},
-	{long: "var", arg: "K=V", usage: "value of the URI template variable {K} in PATH (repeatable)"},
-	{long: "security", usage: "APIv2 call with the merchant TLS certificate (merchant in the config)"},
-	{long: "base-url", arg: "URL", usage: "send this call to URL instead of the config's base_url"},
-	{short: "o", long: "output", arg: "FILE", usage: "write the body to FILE, created only when the call succeeded; - for standard output, unformatted"},
-	{short: "i", long: "include", usage: "print the status line and headers before the body"},
-}}
+// requestFlags are the flags of get, post, put, patch and delete. The
+// repeatable ones are string arrays: a value is taken whole, commas and
+// all.
+type requestFlags struct {
+	query, data, xml, header, vars, baseURL, output []string
+	security, nonceless, include                    bool
+}
 
 // requestCommand is the command that calls PATH with method.
-func requestCommand(method string) command {
-	return command{
-		summary: method + " PATH: call an API, print the verified answer",
-		run: func(ctx context.Context, e *env, args []string) int {
-			return runRequest(ctx, e, method, args)
+func requestCommand(e *env, method string) *cobra.Command {
+	var f requestFlags
+	verb := strings.ToLower(method)
+	cmd := &cobra.Command{
+		Use:   verb + " PATH",
+		Short: method + " PATH: call an API, print the verified answer",
+		Long: "Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2, or a full URL on the\n" +
+			"config's host or its backup domain), e.g.\n" +
+			"  v3/pay/transactions/id/{transaction_id} --var transaction_id=4200…\n" +
+			"and prints the verified answer: JSON pretty-printed, APIv2 XML as a JSON object.\n" +
+			"Flags may come before or after PATH; -- ends them. `wxpay describe PATH` shows an\n" +
+			"endpoint's parameters and a ready command line.\n\n" +
+			"Exit status: 0 when the call succeeded and its answer verified, 1 otherwise (the\n" +
+			"reason on standard error), 2 for bad flags.",
+		Example: "  wxpay " + verb + " " + requestExample[method],
+		Args:    exactArgs(1, "PATH"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return completePaths(method, toComplete)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runRequest(cmd, e, method, args[0], &f)
 		},
 	}
+	fs := cmd.Flags()
+	fs.StringArrayVarP(&f.query, "query", "q", nil, "query parameter `K=V` (repeatable); for an APIv2 GET, the fields to sign")
+	fs.StringArrayVarP(&f.data, "data", "d", nil, "APIv3 JSON body `JSON|@FILE`, sent as written; @FILE reads FILE, @- standard input")
+	fs.StringArrayVarP(&f.xml, "xml", "x", nil, "APIv2 field `K=V` (repeatable); signed with the APIv2 key")
+	fs.StringArrayVarP(&f.header, "header", "H", nil, "request header `'N: V'` (repeatable)")
+	fs.StringArrayVar(&f.vars, "var", nil, "`K=V`: the value of the URI template variable {K} in PATH (repeatable)")
+	fs.BoolVar(&f.security, "security", false, "APIv2 call with the merchant TLS certificate (merchant in the config)")
+	fs.BoolVar(&f.nonceless, "nonceless", false, "APIv2 call without nonce_str, as a few endpoints want")
+	fs.StringArrayVar(&f.baseURL, "base-url", nil, "send this call to `URL` instead of the config's base_url")
+	fs.StringArrayVarP(&f.output, "output", "o", nil, "write the body to `FILE`, created only when the call succeeded; - for standard output, unformatted")
+	fs.BoolVarP(&f.include, "include", "i", false, "print the status line and headers before the body")
+	return cmd
+}
+
+// requestExample is the example of each verb's help.
+var requestExample = map[string]string{
+	"GET":    "'v3/pay/transactions/out-trade-no/{out_trade_no}' --var out_trade_no=1217752501201407033233368018 -q mchid=1900000109",
+	"POST":   "v3/refund/domestic/refunds -d @refund.json",
+	"PUT":    "v3/merchant-risk-manage/violation-notifications -d '{\"notify_url\":\"https://example.com/violation\"}'",
+	"PATCH":  "'v3/applyment4sub/applyment/business_code/{business_code}' --var business_code=APPLY1 -d @fix.json",
+	"DELETE": "v3/merchant-risk-manage/violation-notifications",
 }
 
 // apiCall is one call, as the flags describe it.
@@ -51,63 +88,34 @@ type apiCall struct {
 }
 
 // runRequest is `wxpay get|post|put|patch|delete PATH [flags]`.
-func runRequest(ctx context.Context, e *env, method string, args []string) int {
-	name := "wxpay " + strings.ToLower(method)
-	usage := func() {
-		fmt.Fprintf(e.stderr, "usage: wxpay [-c FILE] %s PATH [flags]\n\n"+
-			"Calls WeChat Pay at PATH (v3/… for APIv3, v2/… for APIv2, or a full URL on the\n"+
-			"config's host or its backup domain), e.g.\n"+
-			"  v3/pay/transactions/id/{transaction_id} --var transaction_id=4200…\n"+
-			"and prints the verified answer: JSON pretty-printed, APIv2 XML as a JSON object.\n"+
-			"Flags may come before or after PATH; -- ends them. Exit status: 0 when the call\n"+
-			"succeeded and its answer verified, 1 otherwise (the reason on standard error),\n"+
-			"2 for bad flags.\n\nflags:\n", strings.ToLower(method))
-		requestFlags.usage(e.stderr)
-	}
-	p, err := requestFlags.parse(args)
-	if errors.Is(err, errHelp) {
-		usage()
-		return exitOK
-	}
-	if err == nil && len(p.positional) != 1 {
-		err = fmt.Errorf("want one PATH, got %d arguments %q", len(p.positional), p.positional)
-	}
-	var call *apiCall
-	if err == nil {
-		call, err = newAPICall(method, p, e.stdin)
-	}
+func runRequest(cmd *cobra.Command, e *env, method, path string, f *requestFlags) error {
+	call, err := newAPICall(method, path, f, e.stdin)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\nRun %s -h for the flags.\n", name, err, name)
-		return exitUsage
+		return fail(e, cmd, exitUsage, "%v\nRun '%s -h' for the flags.", err, cmd.CommandPath())
 	}
-
 	cfg, err := e.loadConfig()
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-		return exitFailure
+		return fail(e, cmd, exitFailure, "%v", err)
 	}
 	template, err := call.template(cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-		return exitUsage
+		return fail(e, cmd, exitUsage, "%v", err)
 	}
-	client, err := wechatpay.New(cfg)
+	client, err := e.clientFor(cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %s: %v\n", name, e.configPath(), err)
-		return exitFailure
+		return fail(e, cmd, exitFailure, "%v", err)
 	}
 	defer client.Close()
-
-	res, raw, err := call.do(ctx, client.Chain(template))
+	res, raw, err := call.do(cmd.Context(), client.Chain(template))
 	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %s\n", name, describe(err))
+		fmt.Fprintf(e.stderr, "%s: %s\n", cmd.CommandPath(), explain(err))
 		if call.include {
 			if ans := failedAnswer(err); ans != nil {
 				writeHead(e.stderr, ans)
 				e.stderr.Write(formatBody(ans))
 			}
 		}
-		return exitCodeOf(err)
+		return exitError{exitCodeOf(err)}
 	}
 	if call.include {
 		writeHead(e.stdout, res)
@@ -119,21 +127,22 @@ func runRequest(ctx context.Context, e *env, method string, args []string) int {
 		e.stdout.Write(raw)
 	default:
 		if fi, err := os.Stat(call.output); err == nil {
-			fmt.Fprintf(e.stderr, "%s: saved %d bytes to %s\n", name, fi.Size(), call.output)
+			fmt.Fprintf(e.stderr, "%s: saved %d bytes to %s\n", cmd.CommandPath(), fi.Size(), call.output)
 		}
 	}
-	return exitOK
+	return nil
 }
 
 // newAPICall reads the flags into a call; stdin serves -d @-.
-func newAPICall(method string, p *parsedArgs, stdin io.Reader) (*apiCall, error) {
-	c := &apiCall{method: method, path: p.positional[0], output: p.value("output"), include: p.bools["include"]}
-	c.opts.Security = p.bools["security"]
-	c.opts.BaseURL = p.value("base-url")
-	if len(p.values["output"]) > 1 || len(p.values["data"]) > 1 || len(p.values["base-url"]) > 1 {
+func newAPICall(method, path string, f *requestFlags, stdin io.Reader) (*apiCall, error) {
+	if len(f.output) > 1 || len(f.data) > 1 || len(f.baseURL) > 1 {
 		return nil, errors.New("-o, -d and --base-url may be given once each")
 	}
-	for _, q := range p.values["query"] {
+	c := &apiCall{method: method, path: path, output: last(f.output), include: f.include}
+	c.opts.Security = f.security
+	c.opts.Nonceless = f.nonceless
+	c.opts.BaseURL = last(f.baseURL)
+	for _, q := range f.query {
 		k, v, err := keyValue("-q", q)
 		if err != nil {
 			return nil, err
@@ -143,17 +152,17 @@ func newAPICall(method string, p *parsedArgs, stdin io.Reader) (*apiCall, error)
 	if c.query != nil {
 		c.opts.Query = c.query
 	}
-	fields, err := uniqueValues("-x", p.values["xml"], keyValue)
+	fields, err := uniqueValues("-x", f.xml, keyValue)
 	if err != nil {
 		return nil, err
 	}
 	if len(fields) > 0 {
 		c.opts.XML = fields
 	}
-	if c.opts.Headers, err = uniqueValues("-H", p.values["header"], headerValue); err != nil {
+	if c.opts.Headers, err = uniqueValues("-H", f.header, headerValue); err != nil {
 		return nil, err
 	}
-	vars, err := uniqueValues("--var", p.values["var"], keyValue)
+	vars, err := uniqueValues("--var", f.vars, keyValue)
 	if err != nil {
 		return nil, err
 	}
@@ -163,14 +172,22 @@ func newAPICall(method string, p *parsedArgs, stdin io.Reader) (*apiCall, error)
 		}
 		c.opts.Vars[k] = v
 	}
-	if p.has("data") {
-		body, err := readData(p.value("data"), stdin)
+	if len(f.data) > 0 {
+		body, err := readData(f.data[0], stdin)
 		if err != nil {
 			return nil, err
 		}
 		c.opts.JSON = json.RawMessage(body)
 	}
 	return c, nil
+}
+
+// last is the last value of a flag, or "".
+func last(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
 }
 
 // uniqueValues splits each argument of a flag into a name and a value,
@@ -264,6 +281,15 @@ func (c *apiCall) template(cfg wechatpay.Config) (string, error) {
 			if u.RawQuery != "" {
 				path += "?" + u.RawQuery
 			}
+		}
+	}
+	if c.opts.Security {
+		base := c.opts.BaseURL
+		if base == "" {
+			base = cfg.BaseURL
+		}
+		if u, err := url.Parse(base); err == nil && strings.EqualFold(u.Scheme, "http") {
+			return "", fmt.Errorf("--security presents the merchant certificate over TLS, but the call goes to %s, plain HTTP: nothing was sent; use an https base_url (`wxpay sandbox --tls` serves one)", u.Scheme+"://"+u.Host)
 		}
 	}
 	segments, query, hasQuery := strings.Cut(path, "?")
@@ -383,4 +409,24 @@ func replaceFile(path string, data []byte) error {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// keyValue splits a K=V argument at its first "=", keeping the value as
+// written (later "=", commas, spaces, any text).
+func keyValue(flag, s string) (string, string, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return "", "", fmt.Errorf("%s %q: want NAME=VALUE", flag, s)
+	}
+	return k, v, nil
+}
+
+// headerValue splits a 'Name: value' header argument of flag.
+func headerValue(flag, s string) (string, string, error) {
+	name, value, ok := strings.Cut(s, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+		return "", "", fmt.Errorf("%s %q: want 'Name: value'", flag, s)
+	}
+	return name, strings.TrimSpace(value), nil
 }

@@ -41,7 +41,7 @@ func newCLI(t *testing.T, opts ...wechatpaytest.Option) *cli {
 func sandboxConfig(t *testing.T, srv *wechatpaytest.Server) string {
 	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "wechatpay.json")
-	if err := writeSandboxConfig(cfg, srv); err != nil {
+	if _, err := writeSandboxConfig(cfg, srv); err != nil {
 		t.Fatal(err)
 	}
 	return cfg
@@ -273,9 +273,11 @@ func TestRequestFailures(t *testing.T) {
 		{"-d on APIv2", []string{"post", "v2/pay/orderquery", "-d", "{}"}, 2, []string{"json: is for APIv3"}},
 		{"missing var", []string{"get", "v3/pay/transactions/id/{transaction_id}"}, 2, []string{"transaction_id: is missing", "--var transaction_id=VALUE"}},
 		{"unknown var", []string{"get", "v3/certificates", "--var", "serial=1"}, 2, []string{"serial: is neither"}},
-		{"no PATH", []string{"get"}, 2, []string{"want one PATH, got 0"}},
-		{"two PATHs", []string{"get", "v3/a", "v3/b"}, 2, []string{"want one PATH, got 2"}},
-		{"unknown flag", []string{"get", "v3/certificates", "--json"}, 2, []string{"unknown flag --json"}},
+		{"no PATH", []string{"get"}, 2, []string{"want 1 PATH, got 0"}},
+		{"two PATHs", []string{"get", "v3/a", "v3/b"}, 2, []string{"want 1 PATH, got 2"}},
+		{"unknown flag", []string{"get", "v3/certificates", "--json"}, 2, []string{"unknown flag: --json"}},
+		{"--security over HTTP", []string{"post", "v2/mchrisk/querymchrisk", "--security", "-x", "mch_id=" + c.srv.MchID}, 2,
+			[]string{"--security presents the merchant certificate over TLS", "plain HTTP: nothing was sent", "wxpay sandbox --tls"}},
 		{"bad JSON", []string{"post", "v3/x", "-d", "{"}, 2, []string{"-d is not valid JSON"}},
 		{"missing @FILE", []string{"post", "v3/x", "-d", "@/no/such/file.json"}, 2, []string{"no such file"}},
 		{"bad -q", []string{"get", "v3/x", "-q", "novalue"}, 2, []string{`-q "novalue": want NAME=VALUE`}},
@@ -303,9 +305,13 @@ func TestRequestFailures(t *testing.T) {
 	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "HTTP/1.1 404 Not Found\n") || !strings.Contains(r.stderr, `"code": "RESOURCE_NOT_EXISTS"`) {
 		t.Fatalf("%+v", r)
 	}
-	// -h prints the flags and exits 0.
+	// No failure says "safe to retry" of a call that cannot be made.
+	if r := c.run("", "post", "v2/mchrisk/querymchrisk", "--security", "-x", "mch_id="+c.srv.MchID); strings.Contains(r.stderr, "safe to retry") || c.srv.Count("v2/mchrisk/querymchrisk") != 0 {
+		t.Fatalf("%+v", r)
+	}
+	// -h prints the flags on standard output and exits 0.
 	r = c.run("", "post", "-h")
-	if r.code != 0 || !strings.Contains(r.stderr, "-q, --query K=V") || !strings.Contains(r.stderr, "--security") {
+	if r.code != 0 || !strings.Contains(r.stdout, "-q, --query K=V") || !strings.Contains(r.stdout, "--security") {
 		t.Fatalf("%+v", r)
 	}
 }
@@ -378,9 +384,9 @@ func TestCheckOrigin(t *testing.T) {
 }
 
 // A refused merchant certificate is not "safe to retry" as it is.
-func TestDescribeMerchantCertRejected(t *testing.T) {
+func TestExplainMerchantCertRejected(t *testing.T) {
 	err := &wechatpay.TransportError{Op: "dial", Addr: "https://api.mch.weixin.qq.com", Err: fmt.Errorf("%w: remote error: tls: expired certificate", wechatpay.ErrMerchantCertRejected)}
-	if msg := describe(err); !strings.Contains(msg, "replace the merchant certificate") || strings.Contains(msg, "safe to retry") {
+	if msg := explain(err); !strings.Contains(msg, "replace the merchant certificate") || strings.Contains(msg, "safe to retry") {
 		t.Fatal(msg)
 	}
 }

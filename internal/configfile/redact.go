@@ -23,10 +23,11 @@ type view struct {
 	APIv3Key   string   `json:",omitempty"`
 	Merchant   string   `json:",omitempty"`
 	BaseURL    string   `json:",omitempty"`
+	TLSCA      string   `json:",omitempty"`
 }
 
 func (f File) view() view {
-	v := view{MchID: f.MchID, Serial: f.Serial, PrivateKey: hidden(f.PrivateKey), Secret: hidden(f.Secret), APIv3Key: hidden(f.APIv3Key), BaseURL: f.BaseURL}
+	v := view{MchID: f.MchID, Serial: f.Serial, PrivateKey: hidden(f.PrivateKey), Secret: hidden(f.Secret), APIv3Key: hidden(f.APIv3Key), BaseURL: f.BaseURL, TLSCA: f.TLSCA}
 	for serial := range f.Certs {
 		v.Certs = append(v.Certs, serial)
 	}
@@ -40,8 +41,8 @@ func (f File) view() view {
 // String describes the file with its keys redacted.
 func (f File) String() string {
 	v := f.view()
-	return fmt.Sprintf("configfile.File{MchID:%q, Serial:%q, PrivateKey:%s, Certs:%v, Secret:%s, APIv3Key:%s, Merchant:%s, BaseURL:%q}",
-		v.MchID, v.Serial, v.PrivateKey, v.Certs, v.Secret, v.APIv3Key, v.Merchant, v.BaseURL)
+	return fmt.Sprintf("configfile.File{MchID:%q, Serial:%q, PrivateKey:%s, Certs:%v, Secret:%s, APIv3Key:%s, Merchant:%s, BaseURL:%q, TLSCA:%q}",
+		v.MchID, v.Serial, v.PrivateKey, v.Certs, v.Secret, v.APIv3Key, v.Merchant, v.BaseURL, v.TLSCA)
 }
 
 // GoString is String, for %#v.

@@ -1,8 +1,11 @@
-package configfile_test
+package wechatpay_test
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -44,7 +47,7 @@ func TestLoad(t *testing.T) {
 	if err := configfile.Write(path, f); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := configfile.Load(path)
+	cfg, err := wechatpay.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +71,7 @@ func TestLoad(t *testing.T) {
 func TestLoadPartial(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "v2.json")
 	write(t, path, `{"mchid": "1900000109", "secret": "`+strings.Repeat("k", 32)+`"}`)
-	cfg, err := configfile.Load(path)
+	cfg, err := wechatpay.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,11 +92,91 @@ func TestLoadErrors(t *testing.T) {
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
 		write(t, path, tc.data)
-		_, err := configfile.Load(path)
+		_, err := wechatpay.LoadConfig(path)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: want an error about %q, got %v", name, tc.want, err)
 		} else if strings.Contains(err.Error(), "MIIEsecret") {
 			t.Errorf("%s: the error quotes the key: %v", name, err)
 		}
+		var fe *wechatpay.ConfigFileError
+		if !errors.As(err, &fe) || fe.Path != path || !errors.Is(err, wechatpay.ErrConfig) {
+			t.Errorf("%s: %#v is not a *ConfigFileError of %s", name, err, path)
+		}
+	}
+}
+
+// Each problem names the key as the file writes it, in a *ConfigFileError;
+// a missing file is fs.ErrNotExist.
+func TestLoadConfigErrorKeys(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "wechatpay.json")
+	write(t, path, `{"private_key": "gone.pem", "certs": {"PUB_KEY_ID_1": "gone.pem"}, "merchant": {"cert": "gone.pem", "key": "gone.pem"}, "tls_ca": "gone.pem"}`)
+	_, err := wechatpay.LoadConfig(path)
+	var keys []string
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var fe *wechatpay.ConfigFileError
+		if !errors.As(e, &fe) || !errors.Is(e, fs.ErrNotExist) {
+			t.Fatalf("%#v", e)
+		}
+		keys = append(keys, fe.Key)
+	}
+	sort.Strings(keys)
+	if got := strings.Join(keys, " "); got != `certs["PUB_KEY_ID_1"] merchant.cert merchant.key private_key tls_ca` {
+		t.Fatalf("keys %s", got)
+	}
+	_, err = wechatpay.LoadConfig(filepath.Join(dir, "missing.json"))
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "missing.json: no such file") {
+		t.Fatalf("%v", err)
+	}
+	write(t, path, `{"tls_ca": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}`)
+	if _, err := wechatpay.LoadConfig(path); err == nil || !strings.Contains(err.Error(), "tls_ca: holds no PEM certificate") {
+		t.Fatalf("%v", err)
+	}
+}
+
+// tls_ca makes the client trust an HTTPS sandbox's certificate, and every
+// key configfile writes is one LoadConfig reads.
+func TestLoadConfigTLSCA(t *testing.T) {
+	srv := wechatpaytest.NewTLSServer(wechatpaytest.WithMode(wechatpaytest.PublicKeyMode))
+	defer srv.Close()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "ca.pem"), string(srv.TLSCertificatePEM()))
+	f := &configfile.File{
+		MchID: srv.MchID, Serial: srv.Merchant.Serial, PrivateKey: string(srv.Merchant.KeyPEM()),
+		Certs:  map[string]string{srv.PublicKeyID: string(srv.PublicKey.PublicKeyPEM())},
+		Secret: srv.Secret, APIv3Key: srv.APIv3Key,
+		Merchant: &configfile.Merchant{Cert: string(srv.Merchant.CertPEM()), Key: string(srv.Merchant.KeyPEM())},
+		BaseURL:  srv.URL, TLSCA: "ca.pem",
+	}
+	path := filepath.Join(dir, "wechatpay.json")
+	if err := configfile.Write(path, f); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := wechatpay.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := wechatpay.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Chain("v2/mchrisk/querymchrisk").Post(wechatpay.M{"security": true, "xml": wechatpay.M{"mch_id": srv.MchID, "sign_type": "HMAC-SHA256"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Without tls_ca, the system's roots do not know the sandbox.
+	f.TLSCA = ""
+	configfile.Write(path, f)
+	cfg, _ = wechatpay.LoadConfig(path)
+	c2, err := wechatpay.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	if _, err := c2.Chain("v3/certificates").Get(); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("%v", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%v %v", fi.Mode(), err)
 	}
 }
