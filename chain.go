@@ -241,6 +241,7 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (*
 		Method:     method,
 		URL:        u,
 		Pathname:   "/" + path,
+		Template:   template,
 		Header:     http.Header{"User-Agent": {c.userAgent}},
 		StreamSize: -1,
 		Security:   o.Security,

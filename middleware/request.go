@@ -30,6 +30,11 @@ type Request struct {
 	// not hide the endpoint.
 	Pathname string
 
+	// Template is the path as the chain wrote it, before URI template
+	// expansion and with its "v2/" prefix: "v3/pay/transactions/id/{transaction_id}".
+	// Steps that name or look up the endpoint (validation, tracing, logs) use it.
+	Template string
+
 	// Header holds the request headers.
 	Header http.Header
 
