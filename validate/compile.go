@@ -70,14 +70,21 @@ type object struct {
 	anyOf [][]int
 }
 
-// oneOf makes the named fields alternatives: one of them is needed.
+// oneOf makes the named fields alternatives: one of them is needed. The
+// names are checked against the catalog by a test; any not found is left
+// as documented.
 func (o *object) oneOf(names []string) {
 	var set []int
 	for _, n := range names {
 		if i, ok := o.lookup(n); ok {
-			o.groups[i].required = false
 			set = append(set, i)
 		}
+	}
+	if len(set) < 2 {
+		return
+	}
+	for _, i := range set {
+		o.groups[i].required = false
 	}
 	o.anyOf = append(o.anyOf, set)
 }
@@ -172,10 +179,12 @@ func compile(e *catalog.Entry) *endpoint {
 	return ep
 }
 
-// clientHeader tells whether the client sets the header itself.
+// clientHeader tells whether the client sets the header itself:
+// Authorization is the signer's, Wechatpay-Serial the wechatpay_serial
+// step's, which a stack edited by hand may run after this one.
 func clientHeader(name string) bool {
 	switch http.CanonicalHeaderKey(name) {
-	case "Content-Type", "Accept", "Authorization", "User-Agent", "Content-Length":
+	case "Content-Type", "Accept", "Authorization", "User-Agent", "Content-Length", "Wechatpay-Serial":
 		return true
 	}
 	return false

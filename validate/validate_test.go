@@ -3,6 +3,7 @@ package validate_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -399,4 +400,59 @@ func newClient(t *testing.T, srv *wechatpaytest.Server) *wechatpay.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// Requests that use what the documentation allows pass, and are sent: an
+// integer written as a float of integral value, one of two documented
+// alternatives, the second variant of a field, an upload.
+func TestAllowedRequestsPass(t *testing.T) {
+	srv := wechatpaytest.NewTLSServer(wechatpaytest.WithoutState())
+	defer srv.Close()
+	client := newClient(t, srv)
+	if err := validate.Install(client, validate.Options{Strict: true, OnWarning: func(_ context.Context, w validate.Warning) {
+		t.Errorf("warning: %s", w)
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	calls := []struct {
+		method, path string
+		opts         wechatpay.M
+	}{
+		{"POST", "v3/pay/transactions/native", wechatpay.M{"json": json.RawMessage(`{"appid":"wxd678efh567hg6787","mchid":"` + srv.MchID +
+			`","description":"d","out_trade_no":"FLOAT1","notify_url":"https://www.weixin.qq.com/wxpay/pay.php","amount":{"total":1e2,"currency":"CNY"}}`)}},
+		{"POST", "v2/pay/orderquery", wechatpay.M{"xml": wechatpay.M{"appid": "wxd678efh567hg6787", "mch_id": srv.MchID, "out_trade_no": "1217752501201407033233368018"}}},
+		{"POST", "v2/transit/pay/payapply", transitPay(srv, `{"scene_info":{"start_time":"20170826104339","line_name":"1号线","plate_number":"粤B12345"}}`)},
+		{"GET", "v3/bill/tradebill", wechatpay.M{"query": wechatpay.M{"bill_date": "2024-06-01", "bill_type": "ALL"}}},
+	}
+	for _, c := range calls {
+		srv.Reset()
+		if _, err := client.Chain(c.path).Do(ctx, c.method, c.opts); err != nil {
+			t.Errorf("%s %s: %v", c.method, c.path, err)
+		} else if len(srv.Received()) != 1 {
+			t.Errorf("%s %s: not sent", c.method, c.path)
+		}
+	}
+	if _, err := client.Upload(ctx, "v3/merchant/media/upload", media(t)); err != nil {
+		t.Errorf("upload: %v", err)
+	}
+}
+
+// Install puts the step before signer and transform_request, once;
+// installing again replaces it.
+func TestInstallPlaces(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	client := newClient(t, srv)
+	for range 2 {
+		if err := validate.Install(client, validate.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(client.Stack(wechatpay.APIv3).Names(), ","); got != "verifier,http_errors,wechatpay_serial,validate,signer" {
+		t.Errorf("APIv3 stack: %s", got)
+	}
+	if got := strings.Join(client.Stack(wechatpay.APIv2).Names(), ","); got != "transform_response,http_errors,validate,transform_request" {
+		t.Errorf("APIv2 stack: %s", got)
+	}
 }
