@@ -390,6 +390,7 @@ func New(cfg Config) (*Client, error) {
 	if c.v3ok {
 		v3.Push("verifier", middleware.Verifier(c.keys))
 		v3.Push("http_errors", middleware.HTTPErrors())
+		v3.Push(stepSerial, serialHeader(c.keys))
 		v3.Push("signer", middleware.Signer(cfg.MchID, cfg.Serial, signer))
 	} else {
 		v3.Push("http_errors", middleware.HTTPErrors())

@@ -124,6 +124,7 @@ var preludeImports = []struct{ path, use string }{
 	{"fmt", "fmt.Sprint"},
 	{"io", "io.EOF"},
 	{"log", "log.Print"},
+	{"log/slog", "slog.Default"},
 	{"net/http", "http.Handle"},
 	{"net/http/httptest", "httptest.NewServer"},
 	{"os", "os.Getenv"},
@@ -140,6 +141,7 @@ var preludeImports = []struct{ path, use string }{
 	{"github.com/wechatpay-go/wechatpay/middleware", "middleware.NewStack"},
 	{"github.com/wechatpay-go/wechatpay/remotesign", "remotesign.DefaultTimeout"},
 	{"github.com/wechatpay-go/wechatpay/transformer", "transformer.ToMap"},
+	{"github.com/wechatpay-go/wechatpay/validate", "validate.Install"},
 	{"github.com/wechatpay-go/wechatpay/wechatpaytest", "wechatpaytest.NewServer"},
 }
 

@@ -186,7 +186,7 @@ func ExampleClient_Stack() {
 	fmt.Println(client.Stack(wechatpay.APIv3).Names())
 	client.Chain("v3/pay/transactions/id/{transaction_id}").Get(wechatpay.M{"transaction_id": "1217752501201407033233368018"})
 	// Output:
-	// [verifier http_errors logger signer]
+	// [verifier http_errors wechatpay_serial logger signer]
 	// GET /v3/pay/transactions/id/1217752501201407033233368018 200
 }
 

@@ -26,7 +26,7 @@ func TestStackNames(t *testing.T) {
 	srv := wechatpaytest.NewServer()
 	defer srv.Close()
 	c := newClient(t, srv)
-	if got := strings.Join(c.Stack(wechatpay.APIv3).Names(), ","); got != "verifier,http_errors,signer" {
+	if got := strings.Join(c.Stack(wechatpay.APIv3).Names(), ","); got != "verifier,http_errors,wechatpay_serial,signer" {
 		t.Fatal(got)
 	}
 	if got := strings.Join(c.Stack(wechatpay.APIv2).Names(), ","); got != "transform_response,http_errors,transform_request" {
@@ -63,7 +63,7 @@ func TestStackEdits(t *testing.T) {
 	must(s.After("signer", "after_signer", step("a")))
 	must(s.Unshift("outermost", step("o")))
 	must(s.Push("innermost", step("i")))
-	if got := strings.Join(s.Names(), ","); got != "outermost,verifier,http_errors,before_signer,signer,after_signer,innermost" {
+	if got := strings.Join(s.Names(), ","); got != "outermost,verifier,http_errors,wechatpay_serial,before_signer,signer,after_signer,innermost" {
 		t.Fatal(got)
 	}
 	if _, err := c.Chain("v3/x").Get(); err != nil {

@@ -108,7 +108,7 @@ func (s *Server) tradeBill(day time.Time, billType, subMchID string) []byte {
 // tradeBillV3 answers v3/bill/tradebill with a download_url for the bill
 // of the day's sandbox transactions, and its SHA-1.
 func (s *Server) tradeBillV3(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	q := r.URL.Query()
@@ -131,7 +131,7 @@ func (s *Server) tradeBillV3(r *Request, e *catalog.Entry) *Answer {
 // tradeBillV2 answers v2/pay/downloadbill with the bill of the day's
 // sandbox transactions.
 func (s *Server) tradeBillV2(r *Request, e *catalog.Entry) *Answer {
-	if a := checkV2(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	day, err := time.ParseInLocation("20060102", r.Fields["bill_date"], chinaTime)

@@ -11,9 +11,14 @@
 //
 // It knows every endpoint of the SDK's endpoint catalog, whatever host the
 // catalog puts it on (api, apihk, fraud, payapp, the /hk/ and /global/
-// paths): it checks the required parameters (400 PARAM_ERROR naming the
-// field, or an APIv2 PARAM_ERROR), and answers from the documented response
-// tree: plausible values that echo the request's, 204 where documented,
+// paths): it checks the parameters as WeChat Pay does, with code of its
+// own (not the client's validate package): required ones, JSON types and
+// text that is not of the documented type, enums, lengths, sensitive
+// fields in clear text or encrypted for another key than Wechatpay-Serial
+// names, a Wechatpay-Serial naming no key of the server (400 PARAM_ERROR
+// naming the field in its detail, or an APIv2 PARAM_ERROR);
+// WithLenientRequests checks only the required ones. It answers from the
+// documented response tree: plausible values that echo the request's, 204 where documented,
 // files with matching hashes for downloads, the platform certificate
 // encrypted under the APIv3 key for v3/certificates. An unknown path gets
 // 404 RESOURCE_NOT_EXISTS. Routes of your own (HandleFunc) take precedence.

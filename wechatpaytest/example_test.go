@@ -178,7 +178,6 @@ func ExampleServer_Pay() {
 	defer receiver.Close()
 
 	_, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{
-		"headers": wechatpay.M{"Wechatpay-Serial": srv.Platform.Serial},
 		"json": wechatpay.M{
 			"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "Image形象店-深圳腾大-QQ公仔",
 			"out_trade_no": "1217752501201407033233368018", "notify_url": receiver.URL,
@@ -228,7 +227,6 @@ func ExampleServer_Pay_errors() {
 	defer client.Close()
 	order := func(total int) error {
 		_, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{
-			"headers": wechatpay.M{"Wechatpay-Serial": srv.Platform.Serial},
 			"json": wechatpay.M{"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "d",
 				"out_trade_no": "T1", "notify_url": "https://example.com/notify", "amount": wechatpay.M{"total": total}},
 		})
@@ -317,7 +315,6 @@ func ExampleAdminRoutes() {
 	client, _ := wechatpay.New(srv.Config())
 	defer client.Close()
 	client.Chain("v3/pay/transactions/native").Post(wechatpay.M{
-		"headers": wechatpay.M{"Wechatpay-Serial": srv.Platform.Serial},
 		"json": wechatpay.M{"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "d",
 			"out_trade_no": "T1", "notify_url": "http://127.0.0.1:1/notify", "amount": wechatpay.M{"total": 1}},
 	})

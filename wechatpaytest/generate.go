@@ -21,7 +21,7 @@ import (
 // catalogAnswer answers a request to a catalog endpoint: the required
 // parameters checked, then an answer built from the catalog's response tree.
 func (s *Server) catalogAnswer(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	return s.generatedAnswer(r, e)

@@ -128,7 +128,7 @@ func orDefault(s, def string) string {
 // answer; another request reusing the out_trade_no gets WeChat Pay's
 // 400 INVALID_REQUEST "201 商户订单号重复", or ORDER_CLOSED, ORDERPAID.
 func (s *Server) createV3Order(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	var body map[string]any
@@ -233,7 +233,7 @@ func queryOf(r *Request) jsonObject {
 // queryV3Order answers an order query: NOTPAY until paid, then SUCCESS
 // with the transaction_id, amounts and payer.
 func (s *Server) queryV3Order(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	s.st.mu.Lock()
@@ -287,7 +287,7 @@ func v3Transaction(o *Order) map[string]any {
 // closeV3Order closes an unpaid order (204, also when closed before, as
 // WeChat Pay answers); a paid one answers 400 ORDERPAID.
 func (s *Server) closeV3Order(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	var body map[string]any
@@ -309,41 +309,9 @@ func (s *Server) closeV3Order(r *Request, e *catalog.Entry) *Answer {
 	return &Answer{Status: http.StatusNoContent, Body: []byte{}}
 }
 
-// checkV2 answers PARAM_ERROR for a missing required APIv2 field; the
-// fields of each group in oneOf are alternatives, one of which is needed
-// (the catalog marks them all required).
-func checkV2(r *Request, e *catalog.Entry, oneOf ...[]string) *Answer {
-	alt := map[string]bool{}
-	for _, g := range oneOf {
-		for _, f := range g {
-			alt[f] = true
-		}
-	}
-	for _, n := range e.Request {
-		if n.Name != "xml" {
-			continue
-		}
-		for _, c := range requiredNames(n.Children) {
-			if !alt[c] && r.Fields[c] == "" {
-				return paramErrorV2(c)
-			}
-		}
-	}
-	for _, g := range oneOf {
-		found := false
-		for _, f := range g {
-			found = found || r.Fields[f] != ""
-		}
-		if !found {
-			return paramErrorV2(strings.Join(g, "/"))
-		}
-	}
-	return nil
-}
-
 // createV2Order places an order through v2/pay/unifiedorder.
 func (s *Server) createV2Order(r *Request, e *catalog.Entry) *Answer {
-	if a := checkV2(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	f := r.Fields
@@ -446,7 +414,7 @@ func (s *Server) findV2Order(r *Request) *Order {
 
 // queryV2Order answers v2/pay/orderquery from the order.
 func (s *Server) queryV2Order(r *Request, e *catalog.Entry) *Answer {
-	if a := checkV2(r, e, []string{"transaction_id", "out_trade_no"}); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	s.st.mu.Lock()
@@ -485,7 +453,7 @@ func v2Transaction(o *Order) map[string]string {
 
 // closeV2Order closes an unpaid order through v2/pay/closeorder.
 func (s *Server) closeV2Order(r *Request, e *catalog.Entry) *Answer {
-	if a := checkV2(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	s.st.mu.Lock()

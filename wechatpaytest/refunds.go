@@ -150,7 +150,7 @@ func (s *Server) CompleteRefund(outRefundNo string) (*Sending, error) {
 // 400 INVALID_REQUEST, as does an out_refund_no reused for another
 // refund; an order not paid (or not there) gets 404 RESOURCE_NOT_EXISTS.
 func (s *Server) createV3Refund(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	var body map[string]any
@@ -201,7 +201,7 @@ func (s *Server) createV3Refund(r *Request, e *catalog.Entry) *Answer {
 
 // queryV3Refund answers v3/refund/domestic/refunds/{out_refund_no}.
 func (s *Server) queryV3Refund(r *Request, e *catalog.Entry) *Answer {
-	if a := checkRequired(r, e); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	s.st.mu.Lock()
@@ -239,7 +239,7 @@ func v3RefundAnswer(rf *Refund) map[string]any {
 // createV3Refund does, with APIv2's failures: ORDERNOTEXIST,
 // INVALID_REQUEST.
 func (s *Server) createV2Refund(r *Request, e *catalog.Entry) *Answer {
-	if a := checkV2(r, e, []string{"transaction_id", "out_trade_no"}); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	f := r.Fields
@@ -285,8 +285,7 @@ func (s *Server) createV2Refund(r *Request, e *catalog.Entry) *Answer {
 // queryV2Refund answers v2/pay/refundquery: the refunds of an order, or
 // the one named by out_refund_no or refund_id, as refund_…_$n fields.
 func (s *Server) queryV2Refund(r *Request, e *catalog.Entry) *Answer {
-	oneOf := []string{"refund_id", "out_refund_no", "transaction_id", "out_trade_no"}
-	if a := checkV2(r, e, oneOf); a != nil {
+	if a := s.checkRequest(r, e); a != nil {
 		return a
 	}
 	f := r.Fields

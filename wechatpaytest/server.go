@@ -73,6 +73,7 @@ type Server struct {
 	unlock          func() // drops the data directory's lock
 	mchIDSet        bool
 	strict          bool
+	lenient         bool
 	stateless       bool
 	refundDelay     time.Duration
 	notifyOpts      []NotifyOption

@@ -152,10 +152,15 @@ func TestBinary(t *testing.T) {
 	if r := wxpay(append(risk, "--security")...); r.code != 0 || !strings.Contains(r.stdout, `"result_code": "SUCCESS"`) {
 		t.Fatalf("--security: %+v", r)
 	}
-	if r := wxpay(risk...); r.code != 1 || !strings.Contains(r.stderr, "return_code FAIL") || r.stdout != "" {
+	// Without --security: refused before sending by the validation, and by
+	// the server when sent anyway.
+	if r := wxpay(risk...); r.code != 2 || !strings.Contains(r.stderr, "set security: true") || r.stdout != "" {
 		t.Fatalf("without --security: %+v", r)
 	}
-	if r := wxpay("get", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1"); r.code != 1 || !strings.Contains(r.stderr, "PARAM_ERROR") {
+	if r := wxpay(append(risk, "--no-validate")...); r.code != 1 || !strings.Contains(r.stderr, "return_code FAIL") || r.stdout != "" {
+		t.Fatalf("without --security, not validated: %+v", r)
+	}
+	if r := wxpay("get", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "--no-validate"); r.code != 1 || !strings.Contains(r.stderr, "PARAM_ERROR") {
 		t.Fatalf("%+v", r)
 	}
 	if r := wxpay("get", "v3/certificates", "--nope"); r.code != 2 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/validate"
 )
 
 // prettyJSON indents the JSON document src by two spaces, keeping its keys
@@ -192,7 +193,8 @@ func explain(err error) string {
 // SDK refused before sending anything, failure otherwise.
 func exitCodeOf(err error) int {
 	var oe *wechatpay.OptionError
-	if errors.As(err, &oe) {
+	var ve *validate.ValidationError
+	if errors.As(err, &oe) || errors.As(err, &ve) {
 		return exitUsage
 	}
 	return exitFailure

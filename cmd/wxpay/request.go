@@ -17,6 +17,7 @@ import (
 
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/formatter"
+	"github.com/wechatpay-go/wechatpay/validate"
 )
 
 // requestFlags are the flags of get, post, put, patch and delete. The
@@ -25,6 +26,7 @@ import (
 type requestFlags struct {
 	query, data, xml, header, vars, baseURL, output []string
 	security, nonceless, include                    bool
+	noValidate, strict                              bool
 }
 
 // requestCommand is the command that calls PATH with method.
@@ -65,6 +67,8 @@ func requestCommand(e *env, method string) *cobra.Command {
 	fs.StringArrayVar(&f.baseURL, "base-url", nil, "send this call to `URL` instead of the config's base_url")
 	fs.StringArrayVarP(&f.output, "output", "o", nil, "write the body to `FILE`, created only when the call succeeded; - for standard output, unformatted")
 	fs.BoolVarP(&f.include, "include", "i", false, "print the status line and headers before the body")
+	fs.BoolVar(&f.noValidate, "no-validate", false, "send without checking the request against the endpoint catalog first")
+	fs.BoolVar(&f.strict, "strict", false, "refuse fields the endpoint catalog does not document (a warning otherwise)")
 	return cmd
 }
 
@@ -106,6 +110,16 @@ func runRequest(cmd *cobra.Command, e *env, method, path string, f *requestFlags
 		return fail(e, cmd, exitFailure, "%v", err)
 	}
 	defer client.Close()
+	if !f.noValidate {
+		// Checked before signing: a mistake is named here, field by field,
+		// instead of by WeChat Pay's PARAM_ERROR, and nothing is sent.
+		warn := func(_ context.Context, w validate.Warning) {
+			fmt.Fprintf(e.stderr, "%s: warning: %s\n", cmd.CommandPath(), w)
+		}
+		if err := validate.Install(client, validate.Options{Strict: f.strict, OnWarning: warn}); err != nil {
+			return fail(e, cmd, exitFailure, "%v", err)
+		}
+	}
 	res, raw, err := call.do(cmd.Context(), client.Chain(template))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "%s: %s\n", cmd.CommandPath(), explain(err))

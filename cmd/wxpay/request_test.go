@@ -263,7 +263,7 @@ func TestRequestFailures(t *testing.T) {
 		want []string
 	}{
 		{"404", []string{"get", "v3/no/such/endpoint"}, 1, []string{"404 Not Found", "RESOURCE_NOT_EXISTS", "Request-ID "}},
-		{"400", []string{"get", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1"}, 1, []string{"400 Bad Request: PARAM_ERROR", "field mchid in query"}},
+		{"400", []string{"get", "v3/pay/transactions/id/{transaction_id}", "--var", "transaction_id=1", "--no-validate"}, 1, []string{"400 Bad Request: PARAM_ERROR", "field mchid in query"}},
 		{"APIv2 FAIL", []string{"post", "v2/pay/orderquery", "-x", "appid=wx1", "-x", "mch_id=" + c.srv.MchID, "-x", "transaction_id=1", "-x", "out_trade_no=1"}, 1,
 			[]string{"result_code FAIL: ORDERNOTEXIST: 此交易订单号不存在"}},
 		{"connection cut", []string{"post", "v3/refund/domestic/refunds", "-d", `{"out_refund_no":"R1","amount":{"refund":1,"total":1,"currency":"CNY"}}`}, 1,

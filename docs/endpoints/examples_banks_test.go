@@ -452,7 +452,6 @@ func callGetV3AggracctBcWbChannelControlOrdersOutRequestNo(ctx context.Context, 
 	opts := wechatpay.M{
 		"out_request_no": "out_request_no_example",
 		"query":          wechatpay.M{"control_type": "PUNISH", "mchid": "1900016681"},
-		"headers":        wechatpay.M{"Wechatpay-Serial": "PUB_KEY_ID_0114232134912410000000000000"}, // your WeChat Pay public key ID (微信支付公钥ID) or platform certificate serial
 	}
 	res, err := client.Chain("v3/aggracct-bc/wb-channel/control-orders/{out_request_no}").GetContext(ctx, opts)
 	if err != nil {

@@ -173,7 +173,7 @@ func callGetV3GlobalMerchantServiceComplaints(ctx context.Context, client *wecha
 			"begin_date":        "2019-01-01",
 			"end_date":          "2019-01-01",
 			"complainted_mchid": "1900012181",
-			"mch_language":      "zh_CN",
+			"mch_language":      "ZH_CN",
 		},
 	}
 	res, err := client.Chain("v3/global/merchant-service/complaints").GetContext(ctx, opts)
@@ -209,7 +209,7 @@ func callGetV3GlobalMerchantServiceComplaintsComplaintId(ctx context.Context, cl
 	opts := wechatpay.M{
 		"base_uri":     "https://apihk.mch.weixin.qq.com/", // this endpoint's host
 		"complaint_id": "200201820200101080076610000",
-		"query":        wechatpay.M{"mch_language": "zh_CN"},
+		"query":        wechatpay.M{"mch_language": "ZH_CN"},
 	}
 	res, err := client.Chain("v3/global/merchant-service/complaints/{complaint_id}").GetContext(ctx, opts)
 	if err != nil {
@@ -272,7 +272,7 @@ func callGetV3GlobalMerchantServiceComplaintsComplaintIdNegotiationHistorys(ctx 
 	opts := wechatpay.M{
 		"base_uri":     "https://apihk.mch.weixin.qq.com/", // this endpoint's host
 		"complaint_id": "200201820200101080076610000",
-		"query":        wechatpay.M{"limit": 50, "offset": 10, "mch_language": "zh_CN"},
+		"query":        wechatpay.M{"limit": 50, "offset": 10, "mch_language": "ZH_CN"},
 	}
 	res, err := client.Chain("v3/global/merchant-service/complaints/{complaint_id}/negotiation-historys").GetContext(ctx, opts)
 	if err != nil {

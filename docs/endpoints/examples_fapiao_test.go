@@ -787,7 +787,7 @@ func callPostV3NewTaxControlFapiaoFapiaoApplicationsFapiaoApplyIdReverse(ctx con
 		"fapiao_apply_id": "4200000444201910177461284488",
 		"json": wechatpay.M{
 			"sub_mchid":      "1900000109",
-			"reverse_reason": "退款",
+			"reverse_reason": "SALES_RETURN",
 			"fapiao_information": []wechatpay.M{
 				{
 					"fapiao_id":     "20200701123456",

@@ -58,7 +58,7 @@ func callPostV2CgiBinMchCustomsCustomdeclareorder(ctx context.Context, client *w
 			"mch_id":         "1900000109",
 			"out_trade_no":   "20150806125346",
 			"transaction_id": "1000320306201511078440737890",
-			"customs":        "SHANGHAI",
+			"customs":        "SHANGHAI_ZS",
 			"mch_customs_no": "123456",
 			"duty":           "888",
 			"action_type":    "ADD",
@@ -104,7 +104,7 @@ func callPostV2CgiBinMchCustomsCustomdeclarequery(ctx context.Context, client *w
 			"transaction_id": "1000320306201511078440737890",
 			"sub_order_no":   "20150806125346",
 			"sub_order_id":   "20150806125346",
-			"customs":        "SHANGHAI",
+			"customs":        "SHANGHAI_ZS",
 		},
 	}
 	res, err := client.Chain("v2/cgi-bin/mch/customs/customdeclarequery").PostContext(ctx, opts)
@@ -139,7 +139,7 @@ func callPostV2CgiBinMchNewcustomsCustomdeclareredeclare(ctx context.Context, cl
 			"transaction_id": "1000320306201511078440737890",
 			"sub_order_no":   "20150806125346",
 			"sub_order_id":   "1000320306201511078440737891",
-			"customs":        "SHANGHAI",
+			"customs":        "SHANGHAI_ZS",
 			"mch_customs_no": "123456",
 		},
 	}

@@ -4346,7 +4346,6 @@ func callPostV3InspolicymgrDeductPolicies(ctx context.Context, client *wechatpay
 			"payee_appid":              "wx7f3f0032b6e6f0cc",
 			"payee_openid":             "oYobu0MVnQfWpSMOYJz2AHPG_gQw",
 		},
-		"headers": wechatpay.M{"Wechatpay-Serial": "PUB_KEY_ID_0114232134912410000000000000"}, // your WeChat Pay public key ID (微信支付公钥ID) or platform certificate serial
 	}
 	res, err := client.Chain("v3/inspolicymgr/deduct/policies").PostContext(ctx, opts)
 	if err != nil {
@@ -4444,7 +4443,6 @@ func callPatchV3InspolicymgrDeductPoliciesOutInsuranceNo(ctx context.Context, cl
 			"subsequent_period_amount": 5000,
 			"coverage_term_type":       "COVERAGE_TERM_TYPE_FIXED_DATE",
 		},
-		"headers": wechatpay.M{"Wechatpay-Serial": "PUB_KEY_ID_0114232134912410000000000000"}, // your WeChat Pay public key ID (微信支付公钥ID) or platform certificate serial
 	}
 	res, err := client.Chain("v3/inspolicymgr/deduct/policies/{out_insurance_no}").PatchContext(ctx, opts)
 	if err != nil {
@@ -5259,7 +5257,7 @@ func callPostV3OfflinefaceTransactions(ctx context.Context, client *wechatpay.Cl
 			"attach":       "wechatpaytest",
 			"settle_info":  wechatpay.M{"profit_sharing": true},
 			"out_trade_no": "4200000985202406011234567890",
-			"business":     wechatpay.M{"business_product_id": 0, "business_scene_id": 0},
+			"business":     wechatpay.M{"business_product_id": 2, "business_scene_id": 3},
 		},
 	}
 	res, err := client.Chain("v3/offlineface/transactions").PostContext(ctx, opts)

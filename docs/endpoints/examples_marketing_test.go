@@ -6985,7 +6985,7 @@ func callGetV3MarketingPartnerDeliveryPlanDeliveryPlansBrandIdDeliveryPlans(ctx 
 			"page_size":   5,
 			"offset":      10,
 			"plan_state":  "PLAN_CREATED",
-			"audit_state": "12000",
+			"audit_state": "AUDIT_PASSED",
 			"plan_id":     "12000",
 		},
 	}
@@ -9559,6 +9559,7 @@ func callPostV3MarketingShoppingReceiptShoppingreceipts(ctx context.Context, cli
 
 	// filename and sha256 are in the meta part already; this endpoint wants more.
 	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaMeta(map[string]any{
+		"filename":       nil,
 		"transaction_id": "4200000985202406011234567890",
 		"openid":         "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
 	}))
@@ -9566,8 +9567,7 @@ func callPostV3MarketingShoppingReceiptShoppingreceipts(ctx context.Context, cli
 		return err
 	}
 	opts := wechatpay.M{
-		"body":    media,
-		"headers": wechatpay.M{"Wechatpay-Serial": "PUB_KEY_ID_0114232134912410000000000000"}, // your WeChat Pay public key ID (微信支付公钥ID) or platform certificate serial
+		"body": media,
 	}
 	res, err := client.Chain("v3/marketing/shopping-receipt/shoppingreceipts").PostContext(ctx, opts)
 	if err != nil {

@@ -931,7 +931,7 @@ func callPostV3Apply4subjectApplyment(ctx context.Context, client *wechatpay.Cli
 				},
 				"special_operation_info": []wechatpay.M{
 					{
-						"category_id":       0,
+						"category_id":       44,
 						"store_indoor_copy": []string{"MediaId"},
 					},
 				},

@@ -2043,7 +2043,7 @@ func callPostV3PayscorePayafterOrdersOutOrderNoComplete(ctx context.Context, cli
 		"json": wechatpay.M{
 			"appid":                     "wxd678efh567hg6787",
 			"service_id":                "500001",
-			"finish_type":               0,
+			"finish_type":               1,
 			"cancel_reason":             "wechatpaytest",
 			"real_service_start_time":   "wechatpaytest",
 			"real_service_end_time":     "wechatpaytest",
@@ -3719,7 +3719,7 @@ func callPostV3PayscoreSmartretailOrdersOutOrderNoComplete(ctx context.Context, 
 		"json": wechatpay.M{
 			"appid":                     "wxd678efh567hg6787",
 			"service_id":                "500001",
-			"finish_type":               0,
+			"finish_type":               1,
 			"cancel_reason":             "wechatpaytest",
 			"real_service_start_time":   "wechatpaytest",
 			"real_service_end_time":     "wechatpaytest",

@@ -1371,7 +1371,7 @@ func callPostV3PlatsolutionEcommerceSettlePrepaySettleOrders(ctx context.Context
 					},
 				},
 			},
-			"receive_type_template_id": 0,
+			"receive_type_template_id": 1,
 		},
 	}
 	res, err := client.Chain("v3/platsolution/ecommerce/settle/prepay-settle-orders").PostContext(ctx, opts)

@@ -1397,7 +1397,7 @@ func callPostV3GlobalProfitSharingReceivers(ctx context.Context, client *wechatp
 			"account":             "86693852",
 			"name":                encrypt("张三"),
 			"authorized":          true,
-			"relation_type":       "SERVICE_PROVIDER",
+			"relation_type":       "SUPPLIER",
 			"custom_relation":     "代理商",
 			"scene":               "该分账接收方是境内税费服务提供方，帮助商户向境内海关代扣代缴税费。",
 			"major_service":       "税务准备服务",

@@ -26,6 +26,7 @@ import (
 
 	"github.com/wechatpay-go/wechatpay"
 	"github.com/wechatpay-go/wechatpay/catalog"
+	"github.com/wechatpay-go/wechatpay/validate"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 
@@ -89,7 +90,9 @@ func TestMain(m *testing.M) {
 // sandboxClient is a client whose every connection, whatever the host
 // (api.mch.weixin.qq.com, apihk.mch.weixin.qq.com, fraud.mch.weixin.qq.com,
 // …), reaches srv, over TLS checked against srv's certificate: so the pages
-// keep their real URLs and hosts, and run unchanged.
+// keep their real URLs and hosts, and run unchanged. It validates every
+// request in strict mode (package validate) before signing it: each page's
+// call matches its endpoint's documentation, and the strict sandbox agrees.
 func sandboxClient(t *testing.T, srv *wechatpaytest.Server) *wechatpay.Client {
 	t.Helper()
 	cfg := srv.Config()
@@ -106,6 +109,14 @@ func sandboxClient(t *testing.T, srv *wechatpaytest.Server) *wechatpay.Client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { client.Close() })
+	err = validate.Install(client, validate.Options{Strict: true, OnWarning: func(_ context.Context, w validate.Warning) {
+		if w.Kind != validate.Deprecated {
+			t.Errorf("validation warning: %s", w)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return client
 }
 

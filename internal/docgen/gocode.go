@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wechatpay-go/wechatpay/catalog"
+	"github.com/wechatpay-go/wechatpay/internal/errata"
 )
 
 // example is the Go code of one entry: the blocks a page shows, which the
@@ -20,6 +21,8 @@ type example struct {
 	decls string
 	// sig is the generated function's signature after its name.
 	sig string
+	// fixes are the sample's values the code corrects (internal/errata).
+	fixes []errata.Fix
 	// ret is the generated function's last statement.
 	ret string
 }
@@ -41,6 +44,15 @@ func openapiExample(e *catalog.Entry) (*example, error) {
 		return nil, fmt.Errorf("%s: sample: %w", e, err)
 	}
 	ex := &example{entry: e, sig: "(ctx context.Context, client *wechatpay.Client) error", ret: "return nil"}
+	for _, fix := range errata.Samples {
+		if fix.Method != e.Method || fix.Chain != e.Chain {
+			continue
+		}
+		if !smp.set(fix.Path, &value{kind: 's', str: fix.Value}) {
+			return nil, fmt.Errorf("%s: errata: the sample has no %s", e, fix.Path)
+		}
+		ex.fixes = append(ex.fixes, fix)
+	}
 	l := &literal{v2: e.Protocol == "v2"}
 	var pre strings.Builder // statements before the options
 	opts, decls, err := callOptions(e, smp, l, &pre)
@@ -163,7 +175,7 @@ func callOptions(e *catalog.Entry, smp *value, l *literal, pre *strings.Builder)
 	if l.v2 && smp.get("xml") == nil && smp.get("query") == nil && smp.get("body") == nil {
 		parts = append(parts, opt{code: fmt.Sprintf(`"xml": wechatpay.M{"mch_id": %q}`, merchantID), comment: "the client adds nonce_str and sign"})
 	}
-	if h, ok := headerOption(e, headers, l); ok {
+	if h, ok := headerOption(headers, l); ok {
 		if headersAt < 0 {
 			headersAt = len(parts)
 		}
@@ -183,39 +195,26 @@ func callOptions(e *catalog.Entry, smp *value, l *literal, pre *strings.Builder)
 }
 
 // headerOption writes the headers option: the sample's, less what the
-// client sets itself, with Wechatpay-Serial when the endpoint asks for it
-// and no SensitiveEncrypter names the key.
-func headerOption(e *catalog.Entry, headers *value, l *literal) (opt, bool) {
+// client sets itself: Content-Type (an upload's, set by the Media) and
+// Wechatpay-Serial (the key the client encrypts with, or the one a
+// SensitiveEncrypter names).
+func headerOption(headers *value, l *literal) (opt, bool) {
 	var parts []string
-	serial := false
 	if headers != nil {
 		for i, k := range headers.keys {
 			v := headers.items[i]
 			switch {
 			case strings.EqualFold(k, "Content-Type") && v.php() != "":
-				// the upload's, set by the Media
 			case strings.EqualFold(k, "Wechatpay-Serial"):
-				if !l.encrypted {
-					serial = true
-					parts = append(parts, fmt.Sprintf("%q: %q", k, wechatpaySerial))
-				}
 			default:
 				parts = append(parts, fmt.Sprintf("%q: %s", k, l.expr(v, nil, k)))
 			}
 		}
 	}
-	if n := e.Request.Find("headers.Wechatpay-Serial"); !serial && n != nil && n.Required && !l.encrypted {
-		parts = append(parts, fmt.Sprintf("%q: %q", "Wechatpay-Serial", wechatpaySerial))
-		serial = true
-	}
 	if len(parts) == 0 {
 		return opt{}, false
 	}
-	o := opt{code: `"headers": wechatpay.M{` + strings.Join(parts, ", ") + "}"}
-	if serial {
-		o.comment = "your WeChat Pay public key ID (微信支付公钥ID) or platform certificate serial"
-	}
-	return o, true
+	return opt{code: `"headers": wechatpay.M{` + strings.Join(parts, ", ") + "}"}, true
 }
 
 // v2Fields writes APIv2 fields: the merchant ID is the configured one
@@ -312,14 +311,17 @@ func upload(e *catalog.Entry, pre *strings.Builder) (string, error) {
 			}
 		}
 	}
-	if renamed {
-		hasFilename, hasSHA := meta.Child("filename") != nil, meta.Child("sha256") != nil
-		if !hasFilename {
+	if meta != nil {
+		// A Media's meta holds filename and sha256: not where the endpoint
+		// does not take them.
+		if meta.Child("filename") == nil {
 			extra = append([]string{`"filename": nil`}, extra...)
 		}
-		if !hasSHA {
+		if meta.Child("sha256") == nil {
 			extra = append([]string{`"sha256": nil`}, extra...)
 		}
+	}
+	if renamed {
 		fmt.Fprintf(pre, "// This endpoint names the file's digest in its own meta field: read it first.\nprobe, err := wechatpay.OpenMedia(%q)\nif err != nil {\nreturn err\n}\n", file)
 		fmt.Fprintf(pre, "media, err := wechatpay.OpenMedia(%q, wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(map[string]any{\n%s,\n}))\nif err != nil {\nreturn err\n}\n", file, strings.Join(extra, ",\n"))
 		return "", nil

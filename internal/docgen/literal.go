@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,11 +15,6 @@ import (
 // name the configured one.
 const merchantID = "1900000109"
 
-// wechatpaySerial is the key the generated calls name in Wechatpay-Serial
-// when they encrypt nothing: a WeChat Pay public key ID, as WeChat Pay's
-// documentation writes it.
-const wechatpaySerial = "PUB_KEY_ID_0114232134912410000000000000"
-
 // literal writes sample values as Go expressions, for an M literal.
 type literal struct {
 	v2        bool
@@ -28,12 +24,10 @@ type literal struct {
 // expr returns the Go expression of v, a value of the field described by
 // nodes' node name (nil when undocumented).
 func (l *literal) expr(v *value, node *catalog.Node, name string) string {
-	if arg := v.jsonEncodeArg(); arg != nil {
+	if v.jsonEncodeArg() != nil {
 		// A nested value the field carries JSON-encoded, as PHP's
 		// json_encode writes it.
-		var b bytes.Buffer
-		arg.plainJSON(&b)
-		return goString(b.String())
+		return goString(resolve(v, node).str)
 	}
 	if src := v.php(); src != "" {
 		return phpExpr(src, name)
@@ -48,6 +42,9 @@ func (l *literal) expr(v *value, node *catalog.Node, name string) string {
 		if s == "" {
 			// An empty string in a sample is a value to fill in.
 			s = placeholder(name)
+			if node != nil && len(node.Enum) > 0 && node.Encrypted == "" {
+				s = node.Enum[0]
+			}
 		}
 		if node != nil && node.Encrypted == catalog.ByRSAPublicKey {
 			l.encrypted = true
@@ -55,6 +52,10 @@ func (l *literal) expr(v *value, node *catalog.Node, name string) string {
 		}
 		return goString(s)
 	case 'n':
+		if v.str == "0" && node != nil && len(node.Enum) > 0 && !slices.Contains(node.Enum, "0") {
+			// 0 where the field lists its values is a value to fill in.
+			return node.Enum[0]
+		}
 		return v.str
 	case 'b':
 		return strconv.FormatBool(v.b)
@@ -217,4 +218,44 @@ func goString(s string) string {
 		return "`" + s + "`"
 	}
 	return strconv.Quote(s)
+}
+
+// resolve returns a sample value as it is sent inside JSON text: a
+// json_encode call as the string it makes, and the values to fill in
+// filled (a 0 where the field lists its values), following node, the
+// field's documentation (nil when undocumented).
+func resolve(v *value, node *catalog.Node) *value {
+	if arg := v.jsonEncodeArg(); arg != nil {
+		// The children of a JSON-encoded string describe its content: an
+		// object's fields, or the one array it is.
+		var content *catalog.Node
+		if node != nil {
+			content = &catalog.Node{Type: "object", Children: node.Children}
+			if arg.kind == 'a' && len(node.Children) == 1 && strings.HasSuffix(node.Children[0].Type, "[]") {
+				content = &node.Children[0]
+			}
+		}
+		var b bytes.Buffer
+		resolve(arg, content).plainJSON(&b)
+		return &value{kind: 's', str: b.String()}
+	}
+	switch v.kind {
+	case 'o':
+		out := &value{kind: 'o', keys: v.keys}
+		for i, k := range v.keys {
+			out.items = append(out.items, resolve(v.items[i], findNode(childrenOf(node), k)))
+		}
+		return out
+	case 'a':
+		out := &value{kind: 'a'}
+		for _, it := range v.items {
+			out.items = append(out.items, resolve(it, node))
+		}
+		return out
+	case 'n':
+		if v.str == "0" && node != nil && len(node.Enum) > 0 && !slices.Contains(node.Enum, "0") {
+			return &value{kind: 'n', str: node.Enum[0]}
+		}
+	}
+	return v
 }

@@ -167,7 +167,7 @@ func (p *pageDoc) openapiBody(b *strings.Builder, e *catalog.Entry, h string, mu
 		table(b, e.Request)
 	}
 	if fs := e.EncryptedFields(); len(fs) > 0 {
-		fmt.Fprintf(b, "The fields marked encrypted are sensitive (敏感信息): sent encrypted with WeChat Pay's public key or platform certificate, whose ID the `Wechatpay-Serial` header names. A `SensitiveEncrypter` does both, as the code below shows.\n\n")
+		fmt.Fprintf(b, "The fields marked encrypted are sensitive (敏感信息): sent encrypted with WeChat Pay's public key or platform certificate, whose ID the `Wechatpay-Serial` header names. A `SensitiveEncrypter` does both, as the code below shows; the validate step ([validation.md](%s)) refuses such a field in clear text.\n\n", p.rel("docs/validation.md"))
 	}
 	p.notes.write(b, m, "request")
 
@@ -181,6 +181,9 @@ func (p *pageDoc) openapiBody(b *strings.Builder, e *catalog.Entry, h string, mu
 	}
 	for _, blk := range ex.blocks {
 		fmt.Fprintf(b, "%s\n\n```go\n%s```\n\n", blk.intro, blk.code)
+	}
+	for _, fix := range ex.fixes {
+		fmt.Fprintf(b, "The code sends `%s` %q where the documentation's sample has another value: %s.\n\n", fix.Path, fix.Value, fix.Reason)
 	}
 	p.notes.write(b, m, "go")
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // value is a JSON value that keeps the order of object keys, as the PHP
@@ -139,4 +140,24 @@ func (v *value) plainJSON(b *bytes.Buffer) {
 	default:
 		b.WriteString("null")
 	}
+}
+
+// set replaces the value at a dotted path of objects ("xml.customs"); it
+// tells whether the path was there.
+func (v *value) set(path string, to *value) bool {
+	key, rest, more := strings.Cut(path, ".")
+	if v == nil || v.kind != 'o' {
+		return false
+	}
+	for i, k := range v.keys {
+		if k != key {
+			continue
+		}
+		if more {
+			return v.items[i].set(rest, to)
+		}
+		v.items[i] = to
+		return true
+	}
+	return false
 }
