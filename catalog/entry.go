@@ -3,6 +3,7 @@ package catalog
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 )
@@ -235,6 +236,44 @@ type Node struct {
 
 // Child returns the child named name, or nil.
 func (n *Node) Child(name string) *Node { return n.Children.Find(name) }
+
+// Markers describes, in words, how the field is carried and bounded: its
+// encryption, its encoding, a signature, its maximum length, the
+// alternative it is. The endpoint pages and `wxpay describe` show them
+// after the field's enum values.
+func (n *Node) Markers() []string {
+	var out []string
+	switch n.Encrypted {
+	case ByRSAPublicKey:
+		out = append(out, "encrypted (敏感信息, RSA-OAEP with WeChat Pay's key)")
+	case ByAESGCM:
+		out = append(out, "encrypted (AEAD_AES_256_GCM, APIv3 key); decrypted content below")
+	case ByAESECB:
+		out = append(out, "encrypted (AES-256-ECB, MD5 of the APIv2 key); decrypted content below")
+	case "":
+	default:
+		out = append(out, "encrypted ("+n.Encrypted+")")
+	}
+	switch n.Encoded {
+	case ByJSONEncode:
+		out = append(out, "a JSON-encoded string")
+	case ByURLEncode:
+		out = append(out, "URL-encoded")
+	case "":
+	default:
+		out = append(out, "encoded ("+n.Encoded+")")
+	}
+	if n.Signed != "" {
+		out = append(out, "signed ("+n.Signed+")")
+	}
+	if n.MaxLength > 0 {
+		out = append(out, fmt.Sprintf("at most %d characters", n.MaxLength))
+	}
+	if n.Variant > 0 {
+		out = append(out, fmt.Sprintf("alternative %d", n.Variant))
+	}
+	return out
+}
 
 // Nodes is a field tree: a request, an answer, or a node's children.
 type Nodes []Node

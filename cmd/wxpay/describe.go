@@ -263,35 +263,7 @@ func fieldValues(n *catalog.Node) string {
 	if n.Const != nil {
 		parts = append(parts, fmt.Sprintf("%v", n.Const))
 	}
-	switch n.Encrypted {
-	case catalog.ByRSAPublicKey:
-		parts = append(parts, "encrypted (敏感信息, RSA-OAEP with WeChat Pay's key)")
-	case catalog.ByAESGCM:
-		parts = append(parts, "encrypted (AEAD_AES_256_GCM, APIv3 key); decrypted content below")
-	case catalog.ByAESECB:
-		parts = append(parts, "encrypted (AES-256-ECB, MD5 of the APIv2 key); decrypted content below")
-	case "":
-	default:
-		parts = append(parts, "encrypted ("+n.Encrypted+")")
-	}
-	switch n.Encoded {
-	case catalog.ByJSONEncode:
-		parts = append(parts, "a JSON-encoded string")
-	case catalog.ByURLEncode:
-		parts = append(parts, "URL-encoded")
-	case "":
-	default:
-		parts = append(parts, "encoded ("+n.Encoded+")")
-	}
-	if n.Signed != "" {
-		parts = append(parts, "signed ("+n.Signed+")")
-	}
-	if n.MaxLength > 0 {
-		parts = append(parts, fmt.Sprintf("at most %d characters", n.MaxLength))
-	}
-	if n.Variant > 0 {
-		parts = append(parts, fmt.Sprintf("alternative %d", n.Variant))
-	}
+	parts = append(parts, n.Markers()...)
 	return strings.Join(parts, "; ")
 }
 
