@@ -118,7 +118,7 @@ func (ch Chain) Download(ctx context.Context, method string, d Download, opts ..
 		return nil, err
 	}
 	o.Sink = dl
-	resp, err := ch.c.do(ctx, strings.ToUpper(method), ch.path, o)
+	resp, err := ch.c.do(withSensitive(ctx, opts), strings.ToUpper(method), ch.path, o)
 	return dl.finish(resp, err)
 }
 
