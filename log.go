@@ -117,7 +117,7 @@ func (c *Client) logCall(ctx context.Context, r callRecord) {
 		slog.Int("attempts", r.attempts),
 	)
 	if r.err != nil {
-		attrs = append(attrs, slog.String("error", ErrorClass(r.err)), slog.String("error_message", redactText(r.err.Error())))
+		attrs = append(attrs, slog.String("error", ErrorClass(r.err)), slog.String("error_message", newRedactor(r.sensitive).text(r.err.Error())))
 	}
 	if debug {
 		red := newRedactor(r.sensitive)

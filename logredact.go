@@ -145,10 +145,14 @@ func (r *redactor) walk(name string, v any) any {
 	if sensitiveFields[strings.ToLower(name)] {
 		return redacted
 	}
-	if s, ok := v.(string); ok && (r.values[s] || looksLikeCiphertext(s)) {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	if r.values[s] || looksLikeCiphertext(s) {
 		return redacted
 	}
-	if s, ok := v.(string); ok && strings.ContainsRune(s, '{') {
+	if strings.HasPrefix(s, "{") {
 		// A JSON document in a string (APIv2's detail, scene_info).
 		var inner any
 		if json.Unmarshal([]byte(s), &inner) == nil {
@@ -157,7 +161,16 @@ func (r *redactor) walk(name string, v any) any {
 			}
 		}
 	}
-	return v
+	return r.text(s)
+}
+
+// text hides, in free text (an error message quoting what was sent), the
+// call's encrypted values and what looks like ciphertext.
+func (r *redactor) text(s string) string {
+	for v := range r.values {
+		s = strings.ReplaceAll(s, v, redacted)
+	}
+	return redactText(s)
 }
 
 // looksLikeCiphertext reports a string of 40 or more base64 characters
