@@ -158,7 +158,7 @@ func TestDownloadEncryptedBillFiles(t *testing.T) {
 	f1, f2 := sealBillFile(t, srv.Merchant, gz[:half]), sealBillFile(t, srv.Merchant, gz[half:])
 	s := serveEncryptedBill(srv, func(base string) []any {
 		return []any{
-			fileEntry(base, 2, "two", f2, sha1Hex(f2.body)),  // the file as downloaded
+			fileEntry(base, 2, "two", f2, sha1Hex(f2.body)),   // the file as downloaded
 			fileEntry(base, 1, "one", f1, sha1Hex(gz[:half])), // the file as decrypted
 		}
 	})
