@@ -159,3 +159,40 @@ func BenchmarkGCMOpen(b *testing.B) {
 		}
 	}
 }
+
+// FuzzGCMDecrypter: whatever a server sends, in whatever pieces, the
+// decrypter neither panics nor accepts it unless it is the sealed message;
+// a sealed message of the fuzzed plaintext always opens to it.
+func FuzzGCMDecrypter(f *testing.F) {
+	f.Add([]byte("`2019-06-11 10:00:00,`4200000985202406011234567890"), []byte{}, uint8(7), false)
+	f.Add([]byte{}, []byte("garbage that is not a message"), uint8(1), true)
+	f.Add(bytes.Repeat([]byte{0}, 100), []byte{1, 2, 3}, uint8(16), true)
+	key, nonce := bytes.Repeat([]byte{7}, 32), []byte("a8607ef79034c49c")
+	block, _ := aes.NewCipher(key)
+	aead, _ := cipher.NewGCMWithNonceSize(block, len(nonce))
+	f.Fuzz(func(t *testing.T, plain, raw []byte, piece uint8, hostile bool) {
+		msg := aead.Seal(nil, nonce, plain, nil)
+		if hostile {
+			msg = raw
+		}
+		var out bytes.Buffer
+		d, err := NewGCMDecrypter(&out, key, nonce, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := int(piece%40) + 1
+		for p := msg; len(p) > 0; p = p[min(len(p), step):] {
+			if _, err := d.Write(p[:min(len(p), step)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err = d.Close()
+		_, openErr := aead.Open(nil, nonce, msg, nil)
+		if (err == nil) != (openErr == nil) {
+			t.Fatalf("the stream says %v, crypto/cipher says %v", err, openErr)
+		}
+		if err == nil && !hostile && !bytes.Equal(out.Bytes(), plain) {
+			t.Fatal("the plaintext differs")
+		}
+	})
+}
