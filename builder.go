@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"sort"
@@ -163,8 +164,47 @@ type Config struct {
 	// and each call's timeout bound the proxy handshake too. Idle
 	// connections are checked before reuse through the tunnel. The
 	// password never prints.
+	//
+	// When Proxy is empty, the proxy is taken from the environment as
+	// net/http does (golang.org/x/net/http/httpproxy): HTTPS_PROXY for
+	// https URLs, HTTP_PROXY for http URLs, and NO_PROXY naming the hosts
+	// reached directly (upper or lower case; loopback addresses and
+	// localhost are always reached directly). The variables are read once,
+	// by New; the proxy is chosen for each host called, the backup domain
+	// included. Proxy "direct" reaches every host directly, whatever the
+	// environment says.
 	Proxy string
+
+	// Retry, when set, sends a call again when that is safe and worth it:
+	// always when nothing was sent (the connection could not be made), and
+	// for GET calls, or calls given the Idempotent option, also after a
+	// cut connection, a timeout, a 5xx or a 429 answer, with growing waits
+	// that honour Retry-After. Config.Timeout (or the timeout option) and
+	// the call's context bound all attempts together. nil: every call is
+	// made once. See RetryPolicy and docs/operations.md.
+	Retry *RetryPolicy
+
+	// Logger, when set, receives one record per call: its method, path
+	// template, status, Request-ID, duration, number of attempts and, for
+	// a failure, the class of its error. Bodies are added at the debug
+	// level, their sensitive fields and anything that looks like
+	// ciphertext redacted; keys, signatures and the Authorization header
+	// never are. nil: no records. See docs/operations.md.
+	Logger *slog.Logger
 }
+
+// RetryPolicy says how often, and how long apart, a call is sent again;
+// see Config.Retry and middleware.RetryPolicy.
+type RetryPolicy = middleware.RetryPolicy
+
+// RetryError is the error of a call made more than once: Attempts says how
+// many attempts were made, Errs what each met (errors.Is and errors.As
+// reach every one, the last first).
+type RetryError = middleware.RetryError
+
+// ProxyDirect, as Config.Proxy, reaches every host directly, whatever the
+// environment's HTTPS_PROXY and HTTP_PROXY say.
+const ProxyDirect = "direct"
 
 // MerchantCert is the merchant API certificate (apiclient_cert.pem) and its
 // private key (apiclient_key.pem), or both in apiclient_cert.p12.
@@ -244,6 +284,7 @@ type Client struct {
 	stacks    map[Protocol]*middleware.Stack
 	handlers  map[Protocol]middleware.Handler
 	transport *transport.Transport
+	logger    *slog.Logger // nil: no records
 
 	// life ends when the client is closed; background work (certificate
 	// refresh) runs under it and is counted in bg, which Close waits for.
@@ -334,10 +375,20 @@ func New(cfg Config) (*Client, error) {
 		backups = transport.NewBackups(u, custom)
 	}
 	var proxy *transport.Proxy
-	if cfg.Proxy != "" {
+	var envProxy *transport.EnvProxy
+	switch cfg.Proxy {
+	case "":
+		if envProxy, err = transport.ProxyFromEnvironment(); err != nil {
+			bad("Proxy", "is empty, and the environment's proxy cannot be used (set Proxy, or Proxy \"direct\" to ignore the environment)", err)
+		}
+	case ProxyDirect:
+	default:
 		if proxy, err = transport.ParseProxy(cfg.Proxy); err != nil {
 			bad("Proxy", err.Error(), nil)
 		}
+	}
+	if r := cfg.Retry; r != nil && (r.MaxAttempts < 0 || r.BaseDelay < 0 || r.MaxDelay < 0 || r.AttemptTimeout < 0) {
+		bad("Retry", "has a negative field: MaxAttempts, BaseDelay, MaxDelay and AttemptTimeout are zero (the default) or positive", nil)
 	}
 	var merchantCert *tls.Certificate
 	if cfg.Merchant != nil {
@@ -371,6 +422,7 @@ func New(cfg Config) (*Client, error) {
 	c.transport, err = transport.New(transport.Options{
 		Dial:            cfg.DialContext,
 		Proxy:           proxy,
+		EnvProxy:        envProxy,
 		TLSConfig:       cfg.TLSConfig,
 		MerchantCert:    merchantCert,
 		Backups:         backups,
@@ -386,7 +438,16 @@ func New(cfg Config) (*Client, error) {
 		return nil, &ConfigError{Field: "Proxy", Problem: "cannot be used", Err: err}
 	}
 
+	c.logger = cfg.Logger
 	v3 := &middleware.Stack{}
+	v2 := &middleware.Stack{}
+	if cfg.Retry != nil {
+		// Outermost, outside the signing steps: every attempt is signed
+		// afresh, and steps added with Unshift see the call once.
+		retry := middleware.Retry(*cfg.Retry, transport.Permanent...)
+		v3.Push("retry", retry)
+		v2.Push("retry", retry)
+	}
 	if c.v3ok {
 		v3.Push("verifier", middleware.Verifier(c.keys))
 		v3.Push("http_errors", middleware.HTTPErrors())
@@ -395,7 +456,6 @@ func New(cfg Config) (*Client, error) {
 	} else {
 		v3.Push("http_errors", middleware.HTTPErrors())
 	}
-	v2 := &middleware.Stack{}
 	v2.Push("transform_response", middleware.TransformResponse(cfg.Secret))
 	v2.Push("http_errors", middleware.HTTPErrors())
 	v2.Push("transform_request", middleware.TransformRequest(cfg.MchID, cfg.Secret))

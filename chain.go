@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
 // Chain is an endpoint path being built, segment by segment or all at once,
@@ -185,17 +188,33 @@ func (ch Chain) Do(ctx context.Context, method string, opts ...Opts) (*Response,
 	if err != nil {
 		return nil, err
 	}
-	return ch.c.do(ctx, strings.ToUpper(method), ch.path, o)
+	return ch.c.do(withSensitive(ctx, opts), strings.ToUpper(method), ch.path, o)
 }
 
 // do sends a call: it builds the request (request.go), picks the stack of
 // its protocol (or the call's own Handler over the transport) and runs it
-// under the call's timeout, then puts a SinkFile download in place.
-func (c *Client) do(ctx context.Context, method, template string, o *Options) (*Response, error) {
+// under the call's timeout, which bounds every attempt of the "retry" step
+// together, then puts a SinkFile download in place and writes the call's
+// record to Config.Logger.
+func (c *Client) do(ctx context.Context, method, template string, o *Options) (resp *Response, err error) {
+	var req *middleware.Request
+	if c.logger != nil {
+		rec := callRecord{method: method, template: template, start: time.Now(), sensitive: sensitiveOf(ctx)}
+		logCtx := ctx
+		ctx = middleware.OnRetry(ctx, func(middleware.RetryEvent) { rec.attempts++ })
+		defer func() {
+			rec.req, rec.resp, rec.err = req, resp, err
+			if req != nil {
+				rec.attempts++ // the first; OnRetry counted the others
+			}
+			c.logCall(logCtx, rec)
+		}()
+	}
 	req, proto, sink, err := c.newRequest(method, template, o)
 	if err != nil {
 		return nil, err
 	}
+	req.Idempotent = o.Idempotent
 	timeout := c.timeout
 	if o.Timeout > 0 {
 		timeout = o.Timeout
@@ -206,7 +225,7 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (*
 	if o.Handler != nil {
 		h = o.Handler.Compose(c.transport)
 	}
-	resp, err := h.Handle(ctx, req)
+	resp, err = h.Handle(ctx, req)
 	if sink != nil {
 		resp, err = sink.finish(resp, err)
 	}

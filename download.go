@@ -67,8 +67,13 @@ type DownloadResult struct {
 	// Written is the number of bytes written to the destination: Received,
 	// or the decompressed length when Gunzip decompressed the file.
 	Written int64
-	// Gzip tells whether the file received was gzip.
+	// Gzip tells whether the file received was gzip (for an encrypted
+	// bill, once decrypted).
 	Gzip bool
+	// Files is the number of files downloaded into the destination: 1, or
+	// for an encrypted bill the files of its download_bill_list, joined in
+	// the order of their bill_sequence.
+	Files int
 }
 
 // DigestError reports a downloaded file whose digest is not the one WeChat
@@ -118,7 +123,7 @@ func (ch Chain) Download(ctx context.Context, method string, d Download, opts ..
 		return nil, err
 	}
 	o.Sink = dl
-	resp, err := ch.c.do(ctx, strings.ToUpper(method), ch.path, o)
+	resp, err := ch.c.do(withSensitive(ctx, opts), strings.ToUpper(method), ch.path, o)
 	return dl.finish(resp, err)
 }
 
@@ -153,13 +158,27 @@ func (c *Client) DownloadURL(ctx context.Context, downloadURL string, d Download
 //
 // The download_url is valid for a few minutes (five, at the time of
 // writing): download soon after applying.
+//
+// An answer that lists encrypted files instead (download_bill_list: the
+// fund flow bills of sub-merchants, v3/bill/sub-merchant-fundflowbill,
+// v3/ecommerce/bill/fundflowbill, and v3/payscore/merchant-bill) is
+// downloaded file by file, each decrypted as it streams (its encrypt_key
+// opened with the merchant private key, the file AEAD_AES_256_GCM with its
+// nonce) and checked against its hash_value, and the files are joined in
+// the order of their bill_sequence, then decompressed when Gunzip is set.
+// The merchant key must be able to decrypt (see DecryptSensitive);
+// HashType and HashValue must be left empty, as each file has its own.
+// Memory stays flat whatever the size; see docs/files-and-certificates.md.
 func (c *Client) DownloadBill(ctx context.Context, bill *Response, d Download, opts ...Opts) (*DownloadResult, error) {
 	if bill == nil {
 		return nil, &OptionError{Option: "bill", Problem: "is nil"}
 	}
+	if list := bill.Get("download_bill_list"); list.Exists() {
+		return c.downloadEncryptedBill(ctx, bill, list, d, opts...)
+	}
 	downloadURL := bill.Get("download_url").String()
 	if downloadURL == "" {
-		return nil, &OptionError{Option: "bill", Problem: "has no download_url (answers that list several encrypted files, download_bill_list, are downloaded one by one with DownloadURL)"}
+		return nil, &OptionError{Option: "bill", Problem: "has neither a download_url nor a download_bill_list: give the answer of a bill application (v3/bill/tradebill, v3/bill/fundflowbill, v3/bill/sub-merchant-fundflowbill, …)"}
 	}
 	if d.HashValue == "" {
 		d.HashType, d.HashValue = bill.Get("hash_type").String(), bill.Get("hash_value").String()
@@ -184,18 +203,15 @@ type downloader struct {
 	received int64
 	written  int64 // of a file written as received
 	total    int64
+	alsoGot  []string // digests computed before it (an encrypted bill's, as received)
 }
 
 func newDownloader(d Download) (*downloader, error) {
 	dl := &downloader{d: d, total: -1}
 	if d.HashValue != "" {
-		switch strings.ToUpper(strings.ReplaceAll(d.HashType, "-", "")) {
-		case "", "SHA1":
-			dl.newHash = sha1.New
-		case "SHA256":
-			dl.newHash = sha256.New
-		default:
-			return nil, &OptionError{Option: "Download.HashType", Problem: fmt.Sprintf("%q is not supported: use SHA1 or SHA256", d.HashType)}
+		var err error
+		if dl.newHash, err = hashOf("Download.HashType", d.HashType); err != nil {
+			return nil, err
 		}
 		dl.raw = dl.newHash()
 	}
@@ -214,6 +230,18 @@ func newDownloader(d Download) (*downloader, error) {
 		return nil, &OptionError{Option: "Download", Problem: "needs a File or a Writer"}
 	}
 	return dl, nil
+}
+
+// hashOf returns the digest a hash_type names: SHA1 (the default) or
+// SHA256.
+func hashOf(option, hashType string) (func() hash.Hash, error) {
+	switch strings.ToUpper(strings.ReplaceAll(hashType, "-", "")) {
+	case "", "SHA1":
+		return sha1.New, nil
+	case "SHA256":
+		return sha256.New, nil
+	}
+	return nil, &OptionError{Option: option, Problem: fmt.Sprintf("%q is not supported: use SHA1 or SHA256", hashType)}
 }
 
 // ExpectSize learns the length of the answer from the transport.
@@ -325,7 +353,7 @@ func (dl *downloader) finish(resp *Response, err error) (*DownloadResult, error)
 	if !(dl.gzip && dl.d.Gunzip) {
 		written = dl.written
 	}
-	return &DownloadResult{Response: resp, Received: dl.received, Written: written, Gzip: dl.gzip}, nil
+	return &DownloadResult{Response: resp, Received: dl.received, Written: written, Gzip: dl.gzip, Files: 1}, nil
 }
 
 func (dl *downloader) check() error {
@@ -334,6 +362,7 @@ func (dl *downloader) check() error {
 	if dl.plain != nil {
 		got = append(got, hex.EncodeToString(dl.plain.Sum(nil)))
 	}
+	got = append(got, dl.alsoGot...)
 	for _, g := range got {
 		if g == want {
 			return nil

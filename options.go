@@ -73,13 +73,28 @@ type Options struct {
 
 	// Handler replaces the client's stack for this call.
 	Handler *middleware.Stack
+
+	// Idempotent says that sending this call again does no harm: an order
+	// or a refund, which WeChat Pay keys by out_trade_no or out_refund_no
+	// and does not act on twice. With Config.Retry, such a POST, PUT,
+	// PATCH or DELETE may then be sent again after it may have reached
+	// WeChat Pay (a cut connection, a timeout, a 5xx or 429 answer), with
+	// the same body and a fresh signature. See Idempotent().
+	Idempotent bool
 }
+
+// Idempotent is the option that marks a call as safe to send again
+// (Options.Idempotent):
+//
+//	res, err := client.Chain("v3/refund/domestic/refunds").Post(wechatpay.M{"json": refund}, wechatpay.Idempotent())
+func Idempotent() Opts { return Options{Idempotent: true} }
 
 // M is a PHP-array-like options map: a wechatpay-php options array ports to
 // it key for key. Keys: "json", "xml", "query", "headers", "body",
 // "base_uri", "security", "nonceless", "timeout" (seconds, as in PHP, or a
 // time.Duration), "sink" (a file path or an io.Writer), "handler" (a
-// *middleware.Stack); any other key is a URI template variable.
+// *middleware.Stack), "idempotent" (a bool, see Options.Idempotent); any
+// other key is a URI template variable.
 //
 // M is also a handy literal for the maps inside: M{"json": M{"mchid": "…"}}.
 type M map[string]any
@@ -124,15 +139,18 @@ func (m M) options() (*Options, error) {
 				return nil, &OptionError{Option: k, Problem: typeProblem(v, "a string")}
 			}
 			o.BaseURL = s
-		case "security", "nonceless":
+		case "security", "nonceless", "idempotent":
 			b, ok := v.(bool)
 			if !ok {
 				return nil, &OptionError{Option: k, Problem: typeProblem(v, "a bool")}
 			}
-			if k == "security" {
+			switch k {
+			case "security":
 				o.Security = b
-			} else {
+			case "nonceless":
 				o.Nonceless = b
+			default:
+				o.Idempotent = b
 			}
 		case "timeout":
 			d, err := seconds(v)
@@ -219,6 +237,7 @@ func mergeOptions(opts []Opts) (*Options, error) {
 		}
 		out.Security = out.Security || o.Security
 		out.Nonceless = out.Nonceless || o.Nonceless
+		out.Idempotent = out.Idempotent || o.Idempotent
 		if o.Timeout != 0 {
 			out.Timeout = o.Timeout
 		}

@@ -32,11 +32,7 @@ func (cfg Config) String() string {
 		fmt.Fprintf(&b, ", BaseURL:%q", cfg.BaseURL)
 	}
 	if cfg.Proxy != "" {
-		if p, err := transport.ParseProxy(cfg.Proxy); err == nil {
-			fmt.Fprintf(&b, ", Proxy:%q", p.Redacted())
-		} else {
-			b.WriteString(", Proxy:" + redacted)
-		}
+		fmt.Fprintf(&b, ", Proxy:%q", shownProxy(cfg.Proxy))
 	}
 	b.WriteString("}")
 	return b.String()
@@ -70,12 +66,21 @@ func (cfg Config) view() configView {
 		v.Merchant = &m
 	}
 	if cfg.Proxy != "" {
-		v.Proxy = redacted
-		if p, err := transport.ParseProxy(cfg.Proxy); err == nil {
-			v.Proxy = p.Redacted()
-		}
+		v.Proxy = shownProxy(cfg.Proxy)
 	}
 	return v
+}
+
+// shownProxy is Config.Proxy with its password masked, or [REDACTED] when
+// it does not parse.
+func shownProxy(proxy string) string {
+	if proxy == ProxyDirect {
+		return proxy
+	}
+	if p, err := transport.ParseProxy(proxy); err == nil {
+		return p.Redacted()
+	}
+	return redacted
 }
 
 // MarshalJSON encodes the Config as String describes it: secrets redacted,

@@ -1,8 +1,10 @@
 package wechatpay
 
 import (
+	"context"
 	stdcrypto "crypto"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/crypto"
@@ -35,6 +37,9 @@ var ErrKeyCannotDecrypt = errors.New("wechatpay: the merchant private key (Confi
 type SensitiveEncrypter struct {
 	serial string
 	key    middleware.KeyInfo
+
+	mu   sync.Mutex
+	made []string // the ciphertexts, which Config.Logger's records redact
 }
 
 // NewSensitiveEncrypter picks the key to encrypt with from the client's
@@ -78,7 +83,37 @@ func encryptionKey(keys []middleware.KeyInfo, now time.Time) (middleware.KeyInfo
 // Encrypt encrypts one field and returns it in base64, as the request
 // carries it.
 func (e *SensitiveEncrypter) Encrypt(plaintext string) (string, error) {
-	return crypto.EncryptOAEP(e.key.PublicKey, []byte(plaintext))
+	ct, err := crypto.EncryptOAEP(e.key.PublicKey, []byte(plaintext))
+	if err == nil {
+		e.mu.Lock()
+		e.made = append(e.made, ct)
+		e.mu.Unlock()
+	}
+	return ct, err
+}
+
+type sensitiveKey struct{}
+
+// withSensitive notes in ctx the ciphertexts made by the SensitiveEncrypters
+// among a call's options, for the call's log record to redact.
+func withSensitive(ctx context.Context, opts []Opts) context.Context {
+	var made []string
+	for _, o := range opts {
+		if e, ok := o.(*SensitiveEncrypter); ok && e != nil {
+			e.mu.Lock()
+			made = append(made, e.made...)
+			e.mu.Unlock()
+		}
+	}
+	if made == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, sensitiveKey{}, made)
+}
+
+func sensitiveOf(ctx context.Context) []string {
+	made, _ := ctx.Value(sensitiveKey{}).([]string)
+	return made
 }
 
 // Serial returns the serial or public key ID of the key the fields are

@@ -60,6 +60,13 @@ type Request struct {
 	// Nonceless stops transform_request from adding a nonce_str field.
 	Nonceless bool
 
+	// Idempotent says the caller knows that sending the call again does no
+	// harm (an order or refund keyed by out_trade_no or out_refund_no,
+	// which WeChat Pay does not act on twice), so that the "retry" step may
+	// send it again after it may have reached WeChat Pay. GET and HEAD
+	// calls are retried without it.
+	Idempotent bool
+
 	// Sink, when not nil, receives the body of a 2xx answer instead of
 	// Response.Body, so that a download is not held in memory. When it has a
 	// method ExpectSize(int64), the transport calls it first with the

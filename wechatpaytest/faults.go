@@ -29,6 +29,8 @@ import (
 //   - TruncatedBody: sends the headers and half of the body, then closes.
 //   - ServerError(status): answers status (5xx) with SYSTEM_ERROR.
 //   - TooManyRequests: answers 429 FREQUENCY_LIMITED.
+//   - RetryAfter(v), on ServerError or TooManyRequests: adds the header
+//     Retry-After: v (seconds, or an HTTP date) to the answer.
 //   - StaleTimestamp: signs the answer with a timestamp ten minutes old.
 //   - BadSignature: sends a signature that does not match the answer (for
 //     APIv2, a wrong sign).
@@ -39,10 +41,11 @@ import (
 // The request is received and recorded (see Received and Count) in every
 // case: these are failures after the server got the call.
 type Fault struct {
-	kind   faultKind
-	delay  time.Duration
-	status int
-	times  int // 0: until cleared
+	kind       faultKind
+	delay      time.Duration
+	status     int
+	retryAfter string // the Retry-After of a status fault, when not empty
+	times      int    // 0: until cleared
 }
 
 type faultKind int
@@ -101,6 +104,11 @@ func SignTestProbe() Fault { return Fault{kind: faultSignTest} }
 // UnknownSerial signs APIv3 answers with a key, and names a serial, that
 // the client's Config does not have.
 func UnknownSerial() Fault { return Fault{kind: faultUnknownSerial} }
+
+// RetryAfter adds Retry-After: v to the answer of a ServerError or
+// TooManyRequests fault: a number of seconds ("2") or an HTTP date
+// (time.Now().Add(d).UTC().Format(http.TimeFormat)).
+func (f Fault) RetryAfter(v string) Fault { f.retryAfter = v; return f }
 
 // Times limits the fault to the next n matching requests.
 func (f Fault) Times(n int) Fault { f.times = n; return f }
@@ -207,12 +215,15 @@ func (f faults) replace(req *Request, ans *Answer) *Answer {
 		if x.status == http.StatusTooManyRequests {
 			code = "FREQUENCY_LIMITED"
 		}
+		a := ErrorJSON(x.status, code, http.StatusText(x.status))
 		if req.Protocol == "v2" {
-			a := FailV2(code)
+			a = FailV2(code)
 			a.Status = x.status
-			return a
 		}
-		return ErrorJSON(x.status, code, http.StatusText(x.status))
+		if x.retryAfter != "" {
+			a.Header = http.Header{"Retry-After": {x.retryAfter}}
+		}
+		return a
 	}
 	return ans
 }

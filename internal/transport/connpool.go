@@ -19,7 +19,9 @@ import (
 // transport uses fasthttp only to write requests and read answers, over
 // connections this pool dials with the caller's context.
 type connPool struct {
-	dial           func(ctx context.Context, network, addr string) (net.Conn, error)
+	// dial connects to addr, through the proxy chosen for it (https
+	// tells the target's scheme).
+	dial           func(ctx context.Context, https bool, addr string) (net.Conn, error)
 	tlsConfig      *tls.Config // server authentication
 	mtlsConfig     *tls.Config // the same plus the merchant certificate; nil when not configured
 	connectTimeout time.Duration
@@ -49,9 +51,9 @@ type pconn struct {
 // ErrClosed is returned for a call made after Close.
 var ErrClosed = errors.New("the client is closed")
 
-// errNoMerchantCert is returned for a security call when Config.Merchant is
+// ErrNoMerchantCert is returned for a security call when Config.Merchant is
 // not set.
-var errNoMerchantCert = errors.New("this call needs the merchant TLS certificate (Config.Merchant), which is not configured")
+var ErrNoMerchantCert = errors.New("this call needs the merchant TLS certificate (Config.Merchant), which is not configured")
 
 // get returns an idle connection for key, or dials one. reused tells which.
 func (p *connPool) get(ctx context.Context, key poolKey, serverName string) (c *pconn, reused bool, err error) {
@@ -94,14 +96,14 @@ func (p *connPool) popIdle(key poolKey) (*pconn, error) {
 
 func (p *connPool) dialConn(ctx context.Context, key poolKey, serverName string) (*pconn, error) {
 	if key.mtls && p.mtlsConfig == nil {
-		return nil, errNoMerchantCert
+		return nil, ErrNoMerchantCert
 	}
 	if p.connectTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.connectTimeout)
 		defer cancel()
 	}
-	conn, err := p.dial(ctx, "tcp", key.addr)
+	conn, err := p.dial(ctx, key.tls, key.addr)
 	if err != nil {
 		return nil, err
 	}

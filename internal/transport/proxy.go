@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpproxy"
 	"golang.org/x/net/proxy"
 )
 
@@ -124,6 +125,98 @@ func (p *Proxy) dialer(forward DialFunc, tlsBase *tls.Config) (DialFunc, error) 
 		d.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(p.u.User.Username()+":"+pw))
 	}
 	return d.DialContext, nil
+}
+
+// EnvProxy is the proxy configuration of the environment: HTTPS_PROXY,
+// HTTP_PROXY and NO_PROXY (or their lower-case forms), read once, and
+// applied per host as net/http applies them (golang.org/x/net/http/httpproxy):
+// HTTPS_PROXY for https URLs, HTTP_PROXY for http URLs, neither for a host
+// NO_PROXY names, nor for localhost and loopback addresses.
+type EnvProxy struct {
+	use         func(*url.URL) (*url.URL, error)
+	https, http *Proxy // nil when not set
+}
+
+// ProxyFromEnvironment reads the environment's proxy configuration. It
+// returns nil when neither HTTPS_PROXY nor HTTP_PROXY is set. A value that
+// is not a proxy URL is an error naming the variable, never its value
+// (which may hold a password).
+func ProxyFromEnvironment() (*EnvProxy, error) {
+	cfg := httpproxy.FromEnvironment()
+	e := &EnvProxy{use: cfg.ProxyFunc()}
+	for _, v := range []struct {
+		name, value string
+		dst         **Proxy
+	}{{"HTTPS_PROXY", cfg.HTTPSProxy, &e.https}, {"HTTP_PROXY", cfg.HTTPProxy, &e.http}} {
+		if v.value == "" {
+			continue
+		}
+		p, err := parseEnvProxy(v.value)
+		if err != nil {
+			return nil, fmt.Errorf("%s in the environment %w", v.name, err)
+		}
+		*v.dst = p
+	}
+	if e.https == nil && e.http == nil {
+		return nil, nil
+	}
+	return e, nil
+}
+
+// parseEnvProxy reads a proxy variable as httpproxy does: a value without
+// a scheme ("proxy:3128") is an http proxy.
+func parseEnvProxy(v string) (*Proxy, error) {
+	if u, err := url.Parse(v); err != nil || u.Scheme == "" || u.Host == "" {
+		v = "http://" + v
+	}
+	return ParseProxy(v)
+}
+
+// For returns the proxy to reach addr (host:port) over https or http
+// through, or nil to reach it directly.
+func (e *EnvProxy) For(https bool, addr string) *Proxy {
+	scheme, p := "http", e.http
+	if https {
+		scheme, p = "https", e.https
+	}
+	if p == nil {
+		return nil
+	}
+	if u, err := e.use(&url.URL{Scheme: scheme, Host: addr}); err != nil || u == nil {
+		return nil
+	}
+	return p
+}
+
+// routes returns the pool's dial function: through fixed when set, else
+// through the proxy env chooses for each target, else direct.
+func routes(direct DialFunc, fixed *Proxy, env *EnvProxy, tlsBase *tls.Config) (func(ctx context.Context, https bool, addr string) (net.Conn, error), error) {
+	if fixed != nil {
+		d, err := fixed.dialer(direct, tlsBase)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, _ bool, addr string) (net.Conn, error) { return d(ctx, "tcp", addr) }, nil
+	}
+	if env == nil {
+		return func(ctx context.Context, _ bool, addr string) (net.Conn, error) { return direct(ctx, "tcp", addr) }, nil
+	}
+	dialers := map[*Proxy]DialFunc{}
+	for _, p := range []*Proxy{env.https, env.http} {
+		if p != nil && dialers[p] == nil {
+			d, err := p.dialer(direct, tlsBase)
+			if err != nil {
+				return nil, err
+			}
+			dialers[p] = d
+		}
+	}
+	return func(ctx context.Context, https bool, addr string) (net.Conn, error) {
+		if p := env.For(https, addr); p != nil {
+			return dialers[p](ctx, "tcp", addr)
+		}
+		return direct(ctx, "tcp", addr)
+	}, nil
 }
 
 func (p *Proxy) fail(err error) error {

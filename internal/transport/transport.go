@@ -32,8 +32,12 @@ type Options struct {
 	// Dial makes the TCP connections (to the proxy, when Proxy is set);
 	// nil: a net.Dialer with a 30 s keep-alive.
 	Dial DialFunc
-	// Proxy, from ParseProxy, tunnels every connection; nil: none.
+	// Proxy, from ParseProxy, tunnels every connection; nil: none, or
+	// those EnvProxy chooses.
 	Proxy *Proxy
+	// EnvProxy, from ProxyFromEnvironment, chooses a proxy for each host
+	// called, when Proxy is nil; nil: none.
+	EnvProxy *EnvProxy
 	// TLSConfig is the base TLS configuration; it is cloned, and its
 	// MinVersion raised to TLS 1.2 when unset. nil: the defaults.
 	TLSConfig *tls.Config
@@ -77,15 +81,13 @@ func New(o Options) (*Transport, error) {
 	if o.MerchantCert != nil {
 		mtlsConfig = merchantTLS(tlsConfig, *o.MerchantCert)
 	}
-	dial := o.Dial
-	if dial == nil {
-		dial = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
+	direct := o.Dial
+	if direct == nil {
+		direct = (&net.Dialer{KeepAlive: 30 * time.Second}).DialContext
 	}
-	if o.Proxy != nil {
-		var err error
-		if dial, err = o.Proxy.dialer(dial, tlsConfig); err != nil {
-			return nil, err
-		}
+	dial, err := routes(direct, o.Proxy, o.EnvProxy, tlsConfig)
+	if err != nil {
+		return nil, err
 	}
 	return &Transport{
 		backups:      o.Backups,
@@ -117,8 +119,15 @@ func (t *Transport) Close() { t.pool.closeIdle(true) }
 // it before the first call.
 func (t *Transport) SetOpaqueIdleTimeout(d time.Duration) { t.pool.opaqueIdle = d }
 
-// errBodyTooLarge is returned when an answer body exceeds Config.MaxResponseSize.
-var errBodyTooLarge = errors.New("the answer body is larger than Config.MaxResponseSize")
+// ErrBodyTooLarge is returned when an answer body exceeds Config.MaxResponseSize.
+var ErrBodyTooLarge = errors.New("the answer body is larger than Config.MaxResponseSize")
+
+// ErrNeedsHTTPS is returned for a security call to an http:// URL.
+var ErrNeedsHTTPS = errors.New("security calls need an https URL")
+
+// Permanent lists the failures another attempt of the same call would meet
+// again, for the client's "retry" step.
+var Permanent = []error{ErrClosed, ErrNoMerchantCert, ErrMerchantCertRejected, ErrNeedsHTTPS, ErrBodyTooLarge}
 
 var aLongTimeAgo = time.Unix(1, 0)
 
@@ -145,20 +154,20 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		return &middleware.TransportError{Op: op, Addr: u.Scheme + "://" + u.Host, Sent: sent, Err: err}
 	}
 	if req.Security && !key.tls {
-		return nil, terr("dial", false, errors.New("security calls need an https base URL"))
+		return nil, terr("dial", false, fmt.Errorf("%w: the base URL is %s://%s", ErrNeedsHTTPS, u.Scheme, u.Host))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, terr("dial", false, err)
 	}
 	c, reused, err := t.pool.get(ctx, key, u.Hostname())
-	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) && !errors.Is(err, errNoMerchantCert) && !errors.Is(err, ErrMerchantCertRejected) {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrNoMerchantCert) && !errors.Is(err, ErrMerchantCertRejected) {
 		// Nothing was sent: the call may move, once, to the backup domain.
 		if alt := t.backups.backupFor(u); alt != nil {
 			first := fmt.Errorf("%s://%s: %w", u.Scheme, u.Host, err)
 			u, req.URL = alt, alt
 			key = poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
 			if req.Security && !key.tls {
-				return nil, terr("dial", false, errors.New("security calls need an https backup URL"))
+				return nil, terr("dial", false, fmt.Errorf("%w: the backup URL is %s://%s", ErrNeedsHTTPS, u.Scheme, u.Host))
 			}
 			if c, reused, err = t.pool.get(ctx, key, u.Hostname()); err != nil {
 				err = fmt.Errorf("%w (the backup domain was tried after %w)", err, first)
@@ -231,7 +240,7 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	fresp.StreamBody = req.Sink != nil
 	if err := fresp.ReadLimitBody(c.br, int(t.maxBody)); err != nil {
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-			err = errBodyTooLarge
+			err = ErrBodyTooLarge
 		}
 		return nil, terr("read", true, err)
 	}
@@ -339,7 +348,7 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(b)) > max {
-		return nil, errBodyTooLarge
+		return nil, ErrBodyTooLarge
 	}
 	return b, nil
 }
