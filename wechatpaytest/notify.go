@@ -30,6 +30,10 @@ type Notification struct {
 	// first.
 	EventType string
 
+	// ID sets the APIv3 notification's id (通知ID); by default a new one
+	// for each Notify, which its retries keep.
+	ID string
+
 	// Resource is the plaintext of an APIv3 notification's resource,
 	// marshaled to JSON (a []byte or json.RawMessage is taken as it is) and
 	// encrypted; nil builds it from the catalog.
@@ -367,7 +371,10 @@ func (s *Server) buildV3Notification(e *catalog.Entry, n Notification) (http.Hea
 		res["ciphertext"] = ct
 		body[c.Name] = res
 	}
-	body["id"] = uuidLike()
+	body["id"] = n.ID
+	if n.ID == "" {
+		body["id"] = uuidLike()
+	}
 	body["create_time"] = s.now().In(chinaTime).Format(time.RFC3339)
 	for k, v := range n.envelope {
 		if k != "original_type" && k != "associated_data" {
