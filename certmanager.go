@@ -1,6 +1,7 @@
 package wechatpay
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -60,6 +61,8 @@ type certManager struct {
 	certs       []*PlatformCertificate
 	added       map[string]bool // serials put into the client's keys
 	lastLocal   time.Time       // the last unknown-serial download made without the store
+	lastBytes   []byte          // the record read last, which verified,
+	lastRecord  *openedRecord   // and what it held: read again, it is not checked again
 }
 
 // certFlight is one sync, shared by every caller that needs one while it
@@ -259,54 +262,48 @@ func (m *certManager) startLocked(need certNeed) (*certFlight, error) {
 // download the certificates when need calls for it, under the refresh
 // lease, or wait for the instance that has the lease to do so.
 func (m *certManager) run(ctx context.Context, need certNeed) error {
-	start := m.now()
-	gated := false // an unknown serial that another download was made for lately
-	for {
-		rec, storeErr := m.load(ctx)
-		if m.satisfied(need) {
+	rec, storeErr := m.load(ctx)
+	if m.satisfied(need) {
+		return nil
+	}
+	if need.periodic() {
+		if m.fresh(rec) {
+			m.setNextCheck(rec.at.Add(m.cfg.Interval + jitter(m.cfg.Interval/10)))
 			return nil
 		}
-		if need.periodic() {
-			if rec != nil && m.now().Sub(rec.at) < m.cfg.Interval {
-				m.setNextCheck(rec.at.Add(m.cfg.Interval + jitter(m.cfg.Interval/10)))
-				return nil
-			}
-			if storeErr != nil {
-				return storeErr // held certificates stay; checked again after RetryInterval
-			}
-		}
-		if need.serial != "" && !gated {
-			// At most one download per UnknownSerialInterval for
-			// unknown serials, across every instance: anyone may send a
-			// notification naming any serial.
-			// A name of its own for each try: this instance's last try
-			// holds the lease too.
-			ok, err := m.store.AcquireLease(ctx, m.unknownLease(), m.holder+"/"+claimHolder(), m.cfg.UnknownSerialInterval)
-			switch {
-			case err != nil:
-				storeErr = m.storeError("lease", err)
-			case !ok:
-				gated = true
-			}
-			if storeErr != nil {
-				m.mu.Lock()
-				if m.now().Sub(m.lastLocal) < m.cfg.UnknownSerialInterval {
-					m.mu.Unlock()
-					return errUnknownSerialGated
-				}
-				m.lastLocal = m.now()
-				m.mu.Unlock()
-			}
-		}
 		if storeErr != nil {
-			// The store is down: download for this instance alone, as
-			// it needs the certificates now.
-			return m.fetch(ctx, noSave)
+			return storeErr // held certificates stay; checked again after RetryInterval
 		}
+	}
+	if need.serial != "" && storeErr == nil {
+		// At most one download per UnknownSerialInterval for unknown
+		// serials, across every instance: anyone may send a notification
+		// naming any serial. Each try has a name of its own, as this
+		// instance's last try may hold the lease.
+		ok, err := m.store.AcquireLease(ctx, m.unknownLease(), m.holder+"/"+claimHolder(), m.cfg.UnknownSerialInterval)
+		switch {
+		case err != nil:
+			storeErr = m.storeError("lease", err)
+			m.report(storeErr)
+		case !ok:
+			return m.awaitDownload(ctx, need)
+		}
+	}
+	if storeErr != nil {
+		// The store is down: download for this instance alone, as it
+		// needs the certificates now, unknown serials still bounded.
+		if need.serial != "" && !m.localGate() {
+			return errUnknownSerialGated
+		}
+		return m.fetch(ctx, noSave)
+	}
+	start := m.now()
+	for {
 		ok, err := m.store.AcquireLease(ctx, m.refreshLease(), m.holder, m.cfg.Lease)
 		if err != nil {
-			m.report(m.storeError("lease", err))
-			if gated || need.periodic() {
+			err = m.storeError("lease", err)
+			m.report(err)
+			if need.periodic() {
 				return err
 			}
 			return m.fetch(ctx, noSave)
@@ -315,12 +312,8 @@ func (m *certManager) run(ctx context.Context, need certNeed) error {
 			// Another instance may have saved between the read and the
 			// lease.
 			rec, _ = m.load(ctx)
-			fresh := rec != nil && m.now().Sub(rec.at) < m.cfg.Interval
-			if m.satisfied(need) || need.periodic() && fresh || gated {
+			if m.satisfied(need) || need.periodic() && m.fresh(rec) {
 				m.release(ctx)
-				if gated && !m.satisfied(need) {
-					return errUnknownSerialGated
-				}
 				return nil
 			}
 			err := m.fetch(ctx, saveLeased)
@@ -336,9 +329,6 @@ func (m *certManager) run(ctx context.Context, need certNeed) error {
 			return nil // checked again after RetryInterval
 		}
 		if m.now().Sub(start) > m.cfg.Lease {
-			if gated {
-				return errUnknownSerialGated
-			}
 			// Its lease should have ended by now: it is stuck, or the
 			// store is being tampered with.
 			return m.fetch(ctx, saveUnleased)
@@ -346,7 +336,64 @@ func (m *certManager) run(ctx context.Context, need certNeed) error {
 		if err := sleepCtx(ctx, certPoll); err != nil {
 			return err
 		}
+		if m.load(ctx); m.satisfied(need) {
+			return nil
+		}
 	}
+}
+
+// downloadGrace is how long an instance that lost the race for an
+// unknown serial's download waits for the winner to take the refresh
+// lease.
+const downloadGrace = time.Second
+
+// awaitDownload waits for the download another instance makes for an
+// unknown serial: until the store brings the serial, or the refresh lease
+// is free past downloadGrace and the store still lacks it.
+func (m *certManager) awaitDownload(ctx context.Context, need certNeed) error {
+	start := m.now()
+	for {
+		if err := sleepCtx(ctx, certPoll); err != nil {
+			return err
+		}
+		if m.load(ctx); m.satisfied(need) {
+			return nil
+		}
+		waited := m.now().Sub(start)
+		if waited < downloadGrace {
+			continue
+		}
+		ok, err := m.store.AcquireLease(ctx, m.refreshLease(), m.holder, m.cfg.Lease)
+		if err != nil || waited > m.cfg.Lease {
+			return errUnknownSerialGated
+		}
+		if ok {
+			m.release(ctx)
+			// The download may have been saved just before its lease
+			// ended.
+			if m.load(ctx); m.satisfied(need) {
+				return nil
+			}
+			return errUnknownSerialGated
+		}
+	}
+}
+
+// localGate bounds the downloads for unknown serials of this instance
+// alone, while the store is down.
+func (m *certManager) localGate() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.lastLocal.IsZero() && m.now().Sub(m.lastLocal) < m.cfg.UnknownSerialInterval {
+		return false
+	}
+	m.lastLocal = m.now()
+	return true
+}
+
+// fresh reports whether a record is younger than Interval.
+func (m *certManager) fresh(rec *openedRecord) bool {
+	return rec != nil && m.now().Sub(rec.at) < m.cfg.Interval
 }
 
 // load reads the store and installs its record when it is newer than what
@@ -362,10 +409,20 @@ func (m *certManager) load(ctx context.Context) (*openedRecord, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	rec, err := openCertificateRecord(b, m.c.apiv3Key, m.c.keys, m.now())
-	if err != nil {
-		m.report(m.storeError("load", err))
-		return nil, nil
+	m.mu.Lock()
+	rec := m.lastRecord
+	if rec != nil && !bytes.Equal(b, m.lastBytes) {
+		rec = nil
+	}
+	m.mu.Unlock()
+	if rec == nil {
+		if rec, err = openCertificateRecord(b, m.c.apiv3Key, m.c.keys, m.now()); err != nil {
+			m.report(m.storeError("load", err))
+			return nil, nil
+		}
+		m.mu.Lock()
+		m.lastBytes, m.lastRecord = b, rec
+		m.mu.Unlock()
 	}
 	m.install(rec.certs, rec.at)
 	return rec, nil
