@@ -73,8 +73,8 @@ var (
 var ErrUnexpectedValue = errors.New("redisstore: unexpected value")
 
 func (s *Store) certificatesKey(mchid string) string { return s.prefix + "certificates:" + mchid }
-func (s *Store) leaseKey(name string) string          { return s.prefix + "lease:" + name }
-func (s *Store) notificationKey(key string) string    { return s.prefix + "notification:" + key }
+func (s *Store) leaseKey(name string) string         { return s.prefix + "lease:" + name }
+func (s *Store) notificationKey(key string) string   { return s.prefix + "notification:" + key }
 
 // LoadCertificates returns the merchant's record, or nil when there is
 // none.
