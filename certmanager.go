@@ -54,6 +54,7 @@ type certManager struct {
 	now    func() time.Time
 
 	nextCheck atomic.Int64 // Unix nanoseconds of the next periodic check
+	keyUntil  atomic.Int64 // until when haveKey's last yes holds
 
 	mu          sync.Mutex
 	flight      *certFlight // the sync under way, which callers join
@@ -174,11 +175,21 @@ func (m *certManager) tick() {
 	m.startLocked(certNeed{})
 }
 
-// haveKey reports whether the client holds a key valid now.
+// haveKey reports whether the client holds a key valid now. A yes is
+// remembered for a second (at most until the key expires), so that a call
+// does not copy and sort the keys.
 func (m *certManager) haveKey() bool {
 	now := m.now()
+	if now.UnixNano() < m.keyUntil.Load() {
+		return true
+	}
 	for _, k := range m.c.keys.All() {
 		if k.ValidAt(now) {
+			until := now.Add(time.Second)
+			if !k.NotAfter.IsZero() && k.NotAfter.Before(until) {
+				until = k.NotAfter
+			}
+			m.keyUntil.Store(until.UnixNano())
 			return true
 		}
 	}

@@ -492,3 +492,28 @@ func TestCertificateModeNotifier(t *testing.T) {
 		t.Fatalf("%d handled, %d downloads", got.Load(), srv.Count("GET v3/certificates"))
 	}
 }
+
+// BenchmarkV3GetCertificateMode is BenchmarkV3Get for a client in
+// certificate mode, its certificates downloaded: what the certificate
+// manager adds to a call.
+func BenchmarkV3GetCertificateMode(b *testing.B) {
+	srv, static := benchServer(b)
+	defer srv.Close()
+	static.Close()
+	c, err := wechatpay.New(coldConfig(srv))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ch := c.Chain("v3/merchant-risk-manage/trade-risk-information")
+	opts := wechatpay.M{"query": wechatpay.M{"sub_mchid": "1900009231", "out_trade_no": "1217752501201407033233368018"}}
+	if _, err := ch.Get(opts); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ch.Get(opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
