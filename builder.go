@@ -40,10 +40,11 @@ const (
 // Config is what New needs to build a Client. Its fields match the keys of
 // wechatpay-php's Builder::factory array, given in brackets.
 //
-// An APIv3 client needs MchID, Serial, PrivateKey and Certs; an APIv2 client
-// needs Secret (and MchID, to have each call's mch_id checked). A client may
-// serve one protocol only: a call that needs what is not configured fails
-// with a clear error.
+// An APIv3 client needs MchID, Serial, PrivateKey and Certs, or APIv3Key in
+// place of Certs (certificate mode, see Certs); an APIv2 client needs Secret
+// (and MchID, to have each call's mch_id checked). A client may serve one
+// protocol only: a call that needs what is not configured fails with a
+// clear error.
 //
 // Config redacts its secrets when printed with fmt or log, encoded with
 // encoding/json or logged with log/slog.
@@ -75,6 +76,18 @@ type Config struct {
 	// their signatures [certs]: an *rsa.PublicKey, an *x509.Certificate, or a
 	// string or []byte crypto.LoadPublicKey or crypto.ParsePublicKey accepts.
 	// Both kinds may be mixed, as during a migration to public keys.
+	//
+	// Certs may be empty when APIv3Key is set: the client is then in
+	// certificate mode (平台证书模式). It downloads the platform certificates
+	// itself on first use, one download however many goroutines call at
+	// once, decrypting them with APIv3Key and verifying the answer with
+	// them; until it holds one a call fails unsent, with ErrNoCertificates.
+	// It looks for new ones when an answer or a notification names a serial
+	// it does not know (a rotation), at most once per
+	// CertificateRefresh.UnknownSerialInterval, and checks for newer ones
+	// every CertificateRefresh.Interval. Setting CertificateStore puts a
+	// client in certificate mode too, Certs then adding to what it
+	// downloads. See docs/scaling.md.
 	Certs map[string]any
 
 	// Secret is the APIv2 key (APIv2密钥) [secret].
@@ -83,6 +96,27 @@ type Config struct {
 	// APIv3Key is the APIv3 key (APIv3密钥), which decrypts notifications
 	// and downloaded platform certificates.
 	APIv3Key crypto.Secret
+
+	// CertificateStore, in certificate mode, is where the platform
+	// certificates are shared with the other clients of the merchant, in
+	// this process or others, so that one of them downloads for all: a
+	// MemoryCertificateStore shared by the clients of a process, or a
+	// redisstore.Store for many. Each client verifies what it reads there as
+	// if it had downloaded it. Nil gives each client a store of its own.
+	// Setting it needs APIv3Key. See docs/scaling.md.
+	CertificateStore CertificateStore
+
+	// CertificateRefresh tunes certificate mode: how often the platform
+	// certificates are checked, the store's lease, the bound on downloads
+	// caused by unknown serials, and the callbacks that report errors and
+	// updates. Zero fields take their defaults.
+	CertificateRefresh CertificateRefresh
+
+	// CertificatesPath is the chain that lists the platform certificates,
+	// for FetchCertificates and certificate mode: "v3/certificates", or
+	// "v3/global/certificates" for cross-border merchants (境外商户), which is
+	// the default when BaseURL's host is apihk.mch.weixin.qq.com.
+	CertificatesPath string
 
 	// Merchant is the merchant API certificate and key used as a TLS client
 	// certificate by APIv2 calls made with Security [merchant]. It is
@@ -253,7 +287,7 @@ func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 var (
 	// ErrAPIv3NotConfigured: an APIv3 call on a client without MchID,
 	// Serial, PrivateKey and Certs.
-	ErrAPIv3NotConfigured = errors.New("wechatpay: APIv3 calls need Config.MchID, Serial, PrivateKey and Certs")
+	ErrAPIv3NotConfigured = errors.New("wechatpay: APIv3 calls need Config.MchID, Serial, PrivateKey and Certs (or APIv3Key)")
 	// ErrAPIv2NotConfigured: an APIv2 call on a client without Secret.
 	ErrAPIv2NotConfigured = errors.New("wechatpay: APIv2 calls need Config.Secret (the APIv2 key)")
 )
@@ -285,6 +319,8 @@ type Client struct {
 	handlers  map[Protocol]middleware.Handler
 	transport *transport.Transport
 	logger    *slog.Logger // nil: no records
+	certPath  string       // the chain that lists platform certificates
+	certs     *certManager // in certificate mode; nil otherwise
 
 	// life ends when the client is closed; background work (certificate
 	// refresh) runs under it and is counted in bg, which Close waits for.
@@ -326,8 +362,8 @@ func New(cfg Config) (*Client, error) {
 			signer = s
 			c.adopt(cfg.PrivateKey, s)
 		}
-		if len(cfg.Certs) == 0 {
-			bad("Certs", "is empty: add WeChat Pay's platform certificate (by its serial) or public key (by its PUB_KEY_ID_…)", nil)
+		if len(cfg.Certs) == 0 && cfg.APIv3Key.IsZero() {
+			bad("Certs", "is empty: add WeChat Pay's public key (by its PUB_KEY_ID_…) or platform certificate (by its serial), or set APIv3Key to have the client download the platform certificates", nil)
 		}
 		keys = loadCerts(cfg.Certs, cfg.Serial, bad)
 	}
@@ -346,6 +382,15 @@ func New(cfg Config) (*Client, error) {
 			bad("APIv3Key", fmt.Sprintf("is %d bytes long: the APIv3 key (APIv3密钥) is 32 characters", n), nil)
 		}
 	}
+	certMode := c.v3ok && !cfg.APIv3Key.IsZero() && (len(cfg.Certs) == 0 || cfg.CertificateStore != nil)
+	if cfg.CertificateStore != nil && (!c.v3ok || cfg.APIv3Key.IsZero()) {
+		bad("CertificateStore", "needs APIv3 (MchID, Serial, PrivateKey) and APIv3Key, which decrypts the certificates it shares", nil)
+	}
+	switch cfg.CertificatesPath {
+	case "", certificatesPathV3, globalCertificatesPath:
+	default:
+		bad("CertificatesPath", fmt.Sprintf("is %q: use %q, or %q for cross-border merchants (境外商户)", cfg.CertificatesPath, certificatesPathV3, globalCertificatesPath), nil)
+	}
 	if !c.v3ok && !c.v2ok {
 		bad("Secret", "and the APIv3 fields are all empty: configure APIv3 (MchID, Serial, PrivateKey, Certs), APIv2 (Secret), or both", nil)
 	}
@@ -359,6 +404,10 @@ func New(cfg Config) (*Client, error) {
 		bad("BaseURL", "is not an absolute http(s) URL", err)
 	}
 	c.base = u
+	c.certPath = cfg.CertificatesPath
+	if c.certPath == "" {
+		c.certPath = certificatesPath(u)
+	}
 
 	var backups transport.Backups
 	if !cfg.NoBackup {
@@ -449,7 +498,12 @@ func New(cfg Config) (*Client, error) {
 		v2.Push("retry", retry)
 	}
 	if c.v3ok {
-		v3.Push("verifier", middleware.Verifier(c.keys))
+		verifier := middleware.Verifier(c.keys)
+		if certMode {
+			c.certs = newCertManager(c, cfg.CertificateStore, cfg.CertificateRefresh)
+			verifier = c.certs.verifier()
+		}
+		v3.Push("verifier", verifier)
 		v3.Push("http_errors", middleware.HTTPErrors())
 		v3.Push(stepSerial, serialHeader(c.keys))
 		v3.Push("signer", middleware.Signer(cfg.MchID, cfg.Serial, signer))

@@ -30,7 +30,11 @@ func TestConfigValidation(t *testing.T) {
 		{"no mchid", func(c *wechatpay.Config) { c.MchID = "" }, []string{"MchID"}},
 		{"no serial", func(c *wechatpay.Config) { c.Serial = "" }, []string{"Serial"}},
 		{"no key", func(c *wechatpay.Config) { c.PrivateKey = nil }, []string{"PrivateKey"}},
-		{"no certs", func(c *wechatpay.Config) { c.Certs = nil }, []string{"Certs"}},
+		{"no certs and no APIv3 key", func(c *wechatpay.Config) { c.Certs, c.APIv3Key = nil, crypto.Secret{} }, []string{"Certs"}},
+		{"a store without the APIv3 key", func(c *wechatpay.Config) {
+			c.CertificateStore, c.APIv3Key = wechatpay.NewMemoryCertificateStore(), crypto.Secret{}
+		}, []string{"CertificateStore"}},
+		{"unknown certificates path", func(c *wechatpay.Config) { c.CertificatesPath = "v3/certificate" }, []string{"CertificatesPath"}},
 		{"merchant serial in certs", func(c *wechatpay.Config) { c.Certs[c.Serial] = srv.Platform.Cert }, []string{`Certs["` + good.Serial + `"]`}},
 		{"bad cert", func(c *wechatpay.Config) {
 			c.Certs["PUB_KEY_ID_X"] = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"

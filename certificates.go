@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -89,26 +90,36 @@ func (e *CertificateError) Error() string {
 func (e *CertificateError) Unwrap() error { return e.Err }
 
 // FetchCertificates downloads WeChat Pay's platform certificates
-// (v3/certificates), decrypts each with Config.APIv3Key (AEAD_AES_256_GCM,
+// (v3/certificates, or Config.CertificatesPath: v3/global/certificates for
+// cross-border merchants), decrypts each with Config.APIv3Key (AEAD_AES_256_GCM,
 // with its nonce and associated_data), and verifies the answer's signature
 // with them, as wechatpay-php's CertificateDownloader does: so it works for
 // a client that does not know the certificates yet. The answer's
 // Wechatpay-Serial must name one of the certificates delivered, or a key
 // the client already trusts. The certificates are returned newest first;
-// the client's keys are not changed (see StartCertificateRefresh).
+// the client's keys are not changed (see StartCertificateRefresh; a client
+// in certificate mode keeps them current itself, see Config.Certs).
 //
 // Merchants who use the WeChat Pay public key (微信支付公钥, PUB_KEY_ID_…)
 // do not need platform certificates.
 func (c *Client) FetchCertificates(ctx context.Context, opts ...Opts) ([]*PlatformCertificate, error) {
+	certs, _, err := c.fetchCertificates(ctx, opts...)
+	return certs, err
+}
+
+// fetchCertificates is FetchCertificates, returning the verified answer
+// too, which a CertificateStore keeps.
+func (c *Client) fetchCertificates(ctx context.Context, opts ...Opts) ([]*PlatformCertificate, *middleware.Response, error) {
 	switch {
 	case !c.v3ok:
-		return nil, ErrAPIv3NotConfigured
+		return nil, nil, ErrAPIv3NotConfigured
 	case c.apiv3Key.IsZero():
-		return nil, ErrAPIv3KeyNotConfigured
+		return nil, nil, ErrAPIv3KeyNotConfigured
 	}
 	var certs []*PlatformCertificate
+	var resp *middleware.Response
 	st := c.stacks[APIv3].Clone()
-	verify := c.certificateVerifier(&certs)
+	verify := c.certificateVerifier(&certs, &resp)
 	var err error
 	if st.Has("verifier") {
 		err = st.Replace("verifier", verify)
@@ -116,18 +127,35 @@ func (c *Client) FetchCertificates(ctx context.Context, opts ...Opts) ([]*Platfo
 		err = st.Unshift("verifier", verify)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	all := append(append([]Opts(nil), opts...), Options{Handler: st})
-	if _, err := c.Chain("v3/certificates").Do(ctx, http.MethodGet, all...); err != nil {
-		return nil, err
+	if _, err := c.Chain(c.certPath).Do(ctx, http.MethodGet, all...); err != nil {
+		return nil, nil, err
 	}
-	return certs, nil
+	return certs, resp, nil
 }
+
+// certificatesPath is the chain that lists platform certificates for a
+// client of base: the cross-border one on apihk.mch.weixin.qq.com, where
+// WeChat Pay serves merchants outside mainland China (境外).
+func certificatesPath(base *url.URL) string {
+	if base != nil && strings.EqualFold(base.Hostname(), globalHost) {
+		return globalCertificatesPath
+	}
+	return certificatesPathV3
+}
+
+// The chains that list platform certificates, and the host of the second.
+const (
+	certificatesPathV3     = "v3/certificates"
+	globalCertificatesPath = "v3/global/certificates"
+	globalHost             = "apihk.mch.weixin.qq.com"
+)
 
 // certificateVerifier is the "verifier" step of a certificate download: it
 // decrypts the certificates, then verifies the answer with them.
-func (c *Client) certificateVerifier(out *[]*PlatformCertificate) middleware.Middleware {
+func (c *Client) certificateVerifier(out *[]*PlatformCertificate, answer **middleware.Response) middleware.Middleware {
 	return func(next middleware.Handler) middleware.Handler {
 		return middleware.HandlerFunc(func(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
 			resp, err := next.Handle(ctx, req)
@@ -138,14 +166,10 @@ func (c *Client) certificateVerifier(out *[]*PlatformCertificate) middleware.Mid
 			if err != nil {
 				return nil, err
 			}
-			keys := deliveredKeys{delivered: map[string]*rsa.PublicKey{}, known: c.keys}
-			for _, pc := range certs {
-				keys.delivered[pc.Serial] = pc.Certificate.PublicKey.(*rsa.PublicKey)
-			}
-			if err := middleware.VerifySignature(keys, resp.Header, resp.Body, time.Now()); err != nil {
+			if err := middleware.VerifySignature(newDeliveredKeys(certs, c.keys), resp.Header, resp.Body, time.Now()); err != nil {
 				return nil, &VerifyError{Err: err, Response: resp}
 			}
-			*out = certs
+			*out, *answer = certs, resp
 			return resp, nil
 		})
 	}
@@ -215,6 +239,14 @@ func decryptCertificates(body []byte, apiv3Key crypto.Secret) ([]*PlatformCertif
 type deliveredKeys struct {
 	delivered map[string]*rsa.PublicKey
 	known     *middleware.Keys
+}
+
+func newDeliveredKeys(certs []*PlatformCertificate, known *middleware.Keys) deliveredKeys {
+	k := deliveredKeys{delivered: map[string]*rsa.PublicKey{}, known: known}
+	for _, pc := range certs {
+		k.delivered[pc.Serial] = pc.Certificate.PublicKey.(*rsa.PublicKey)
+	}
+	return k
 }
 
 // PublicKey looks serial up among the delivered certificates, then the

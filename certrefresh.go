@@ -2,11 +2,8 @@ package wechatpay
 
 import (
 	"context"
-	"crypto/rsa"
 	"sync"
 	"time"
-
-	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
 // Defaults of CertificateRefresh.
@@ -15,23 +12,57 @@ const (
 	DefaultCertificateRetryInterval   = time.Minute
 )
 
-// CertificateRefresh configures StartCertificateRefresh.
+// CertificateRefresh configures StartCertificateRefresh, and, as
+// Config.CertificateRefresh, how a client in certificate mode keeps its
+// platform certificates current (docs/scaling.md).
 type CertificateRefresh struct {
 	// Interval is the time between two fetches;
-	// DefaultCertificateRefreshInterval when zero.
+	// DefaultCertificateRefreshInterval when zero. In certificate mode it is
+	// the age past which the certificates shared in the store are
+	// downloaded again, by one instance for all.
 	Interval time.Duration
 	// RetryInterval is the time before another try after a failed fetch;
 	// DefaultCertificateRetryInterval when zero, and never more than
 	// Interval.
 	RetryInterval time.Duration
-	// OnError, when set, is called with each failed background fetch.
+	// Lease is how long the instance downloading the certificates for
+	// the others holds the store's refresh lease, in certificate mode:
+	// longer than a download (Config.Timeout); DefaultCertificateLease when
+	// zero.
+	Lease time.Duration
+	// UnknownSerialInterval is the least time between two downloads caused
+	// by answers or notifications naming a serial no certificate has, in
+	// certificate mode, across the instances sharing a store;
+	// DefaultUnknownSerialInterval when zero.
+	UnknownSerialInterval time.Duration
+	// OnError, when set, is called with each failed background fetch and,
+	// in certificate mode, each *CertificateStoreError.
 	OnError func(error)
 	// OnUpdate, when set, is called with the certificates of each
-	// successful fetch, the first included.
+	// successful fetch, the first included (in certificate mode, of each
+	// newer set installed, downloaded or read from the store).
 	//
 	// Both run on the refresh's goroutine: they must not call Stop or
 	// Client.Close, which wait for that goroutine to end.
 	OnUpdate func([]*PlatformCertificate)
+}
+
+// withDefaults fills the zero durations.
+func (cfg CertificateRefresh) withDefaults() CertificateRefresh {
+	if cfg.Interval <= 0 {
+		cfg.Interval = DefaultCertificateRefreshInterval
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = DefaultCertificateRetryInterval
+	}
+	cfg.RetryInterval = min(cfg.RetryInterval, cfg.Interval)
+	if cfg.Lease <= 0 {
+		cfg.Lease = DefaultCertificateLease
+	}
+	if cfg.UnknownSerialInterval <= 0 {
+		cfg.UnknownSerialInterval = DefaultUnknownSerialInterval
+	}
+	return cfg
 }
 
 // CertificateRefresher keeps a client's platform certificates current: see
@@ -65,14 +96,14 @@ type CertificateRefresher struct {
 // reported to cfg.OnError; the certificates already installed stay. The
 // refresh stops when ctx is done, when Stop is called or when the client is
 // closed; Client.Close waits for it to end.
+//
+// A client in certificate mode (see Config.Certs) keeps its certificates
+// current without it, checking on use; with it, each fetch becomes a sync
+// with Config.CertificateStore: a newer set saved there is installed, and
+// the certificates are downloaded only when the set there is older than
+// Config.CertificateRefresh.Interval, by one instance for all.
 func (c *Client) StartCertificateRefresh(ctx context.Context, cfg CertificateRefresh) (*CertificateRefresher, error) {
-	if cfg.Interval <= 0 {
-		cfg.Interval = DefaultCertificateRefreshInterval
-	}
-	if cfg.RetryInterval <= 0 {
-		cfg.RetryInterval = DefaultCertificateRetryInterval
-	}
-	cfg.RetryInterval = min(cfg.RetryInterval, cfg.Interval)
+	cfg = cfg.withDefaults()
 	r := &CertificateRefresher{c: c, cfg: cfg, done: make(chan struct{}), added: map[string]bool{}}
 	if err := r.Refresh(ctx); err != nil {
 		return nil, err
@@ -116,55 +147,33 @@ func (r *CertificateRefresher) loop(ctx context.Context) {
 	}
 }
 
-// Refresh fetches the certificates now and installs them.
+// Refresh fetches the certificates now and installs them; in certificate
+// mode it syncs with the store instead (see StartCertificateRefresh).
 func (r *CertificateRefresher) Refresh(ctx context.Context) error {
-	certs, err := r.c.FetchCertificates(ctx)
+	var certs []*PlatformCertificate
+	var err error
+	if m := r.c.certs; m != nil {
+		if err = m.sync(ctx, certNeed{}); err == nil {
+			certs = m.current()
+		}
+	} else {
+		certs, err = r.c.FetchCertificates(ctx)
+	}
 	r.mu.Lock()
 	if err != nil {
 		r.err = err
 		r.mu.Unlock()
 		return err
 	}
-	r.install(certs, time.Now())
+	if r.c.certs == nil {
+		installCertificates(r.c.keys, certs, r.added, time.Now())
+	}
 	r.certs, r.err = certs, nil
 	r.mu.Unlock()
 	if r.cfg.OnUpdate != nil {
 		r.cfg.OnUpdate(certs)
 	}
 	return nil
-}
-
-// install puts the certificates that have not expired into the client's
-// keys, in one update, and removes those it put there before that have
-// expired since.
-func (r *CertificateRefresher) install(certs []*PlatformCertificate, now time.Time) {
-	keys := r.c.keys
-	var set []middleware.KeyInfo
-	delivered, expired := map[string]bool{}, map[string]bool{}
-	for _, pc := range certs {
-		if now.After(pc.NotAfter()) {
-			expired[pc.Serial] = true
-			continue
-		}
-		delivered[pc.Serial] = true
-		if _, known := keys.Lookup(pc.Serial); !known {
-			r.added[pc.Serial] = true
-		}
-		set = append(set, middleware.KeyInfo{Serial: pc.Serial, PublicKey: pc.Certificate.PublicKey.(*rsa.PublicKey),
-			NotBefore: pc.NotBefore(), NotAfter: pc.NotAfter()})
-	}
-	var del []string
-	for serial := range r.added {
-		if delivered[serial] {
-			continue
-		}
-		if info, ok := keys.Lookup(serial); ok && !expired[serial] && !now.After(info.NotAfter) {
-			continue // no longer delivered but still valid: kept until it expires
-		}
-		del = append(del, serial)
-		delete(r.added, serial)
-	}
-	keys.Update(set, del...)
 }
 
 // Certificates returns the certificates of the last successful fetch,

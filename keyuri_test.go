@@ -93,9 +93,9 @@ func TestClientClosesSignersItOpened(t *testing.T) {
 		t.Fatalf("Close closed %d signers, want 2", n)
 	}
 
-	cfg.Certs = nil // New fails
+	cfg.Certs, cfg.APIv3Key = nil, crypto.Secret{} // New fails
 	if _, err := wechatpay.New(cfg); err == nil {
-		t.Fatal("New accepted a Config without Certs")
+		t.Fatal("New accepted a Config without Certs nor APIv3Key")
 	}
 	if n := closes(); n != 2 {
 		t.Fatalf("a failed New closed %d signers, want 2", n)

@@ -1,6 +1,7 @@
 package wechatpay
 
 import (
+	"context"
 	stdcrypto "crypto"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,7 @@ type Notifier struct {
 	mchid    string
 	serial   string
 	signer   stdcrypto.Signer
+	certs    *certManager // the client's, in certificate mode
 
 	// MaxBodySize caps a notification body read by the handlers;
 	// DefaultMaxNotificationSize when zero.
@@ -41,10 +43,21 @@ type Notifier struct {
 	// Server.ReadTimeout instead.
 	ReadTimeout time.Duration
 
+	// ExactlyOnce, when set, makes the handlers run their function once
+	// per notification across every receiver sharing its store, however
+	// many times and to however many instances WeChat Pay delivers it:
+	// see ExactlyOnce. It supersedes ReplayGuard, which is then not used.
+	ExactlyOnce *ExactlyOnce
+
 	// ReplayGuard, when set, remembers handled notification IDs: a
 	// notification WeChat Pay sends again after it was handled is answered
 	// as received without calling the handler again. See
 	// NewMemoryReplayGuard.
+	//
+	// Deprecated: use ExactlyOnce, which also holds back a duplicate
+	// arriving while the first is being handled, on any instance, and lets
+	// WeChat Pay's retry handle one whose handling failed or was cut off.
+	// ReplayGuard keeps working as before when ExactlyOnce is nil.
 	ReplayGuard ReplayGuard
 
 	now func() time.Time
@@ -109,9 +122,12 @@ func NewNotifier(cfg Config) (*Notifier, error) {
 }
 
 // Notifier returns a Notifier sharing the client's keys, so that platform
-// certificates the client learns also verify notifications.
+// certificates the client learns also verify notifications. In certificate
+// mode (see Config.Certs) its handlers and ParseNotificationContext also
+// download the certificates when the client holds none, or when a
+// notification names a serial the client does not know, as calls do.
 func (c *Client) Notifier() *Notifier {
-	return &Notifier{keys: c.keys, apiv3Key: c.apiv3Key, secret: c.secret, mchid: c.mchid, serial: c.serial, signer: c.signer, now: time.Now}
+	return &Notifier{keys: c.keys, apiv3Key: c.apiv3Key, secret: c.secret, mchid: c.mchid, serial: c.serial, signer: c.signer, certs: c.certs, now: time.Now}
 }
 
 // Notification is a verified and decrypted APIv3 notification.
@@ -140,8 +156,38 @@ type Resource struct {
 	Nonce          string `json:"nonce"`
 }
 
+// ParseNotificationContext is ParseNotification for a Notifier of a client
+// in certificate mode (see Client.Notifier): it first makes sure the client
+// holds the certificate the notification names, downloading the
+// certificates when it holds none (an error wrapping ErrNoCertificates
+// when that fails) or when the serial is unknown (bounded by
+// CertificateRefresh.UnknownSerialInterval). For any other Notifier it is
+// ParseNotification.
+func (nf *Notifier) ParseNotificationContext(ctx context.Context, header http.Header, body []byte) (*Notification, error) {
+	if err := nf.prepareKeys(ctx, header); err != nil {
+		return nil, err
+	}
+	return nf.ParseNotification(header, body)
+}
+
+// prepareKeys is the certificate mode part of ParseNotificationContext.
+func (nf *Notifier) prepareKeys(ctx context.Context, header http.Header) error {
+	m := nf.certs
+	if m == nil || nf.apiv3Key.IsZero() {
+		return nil
+	}
+	if err := m.ready(ctx); err != nil {
+		return err
+	}
+	m.tick()
+	m.learn(ctx, header.Get(middleware.HeaderSerial))
+	return nil
+}
+
 // ParseNotification verifies an APIv3 notification and only then decrypts
-// it. header and body are the request's headers and raw body bytes, as
+// it. It does no I/O: a Notifier of a client in certificate mode verifies
+// with the certificates the client holds (ParseNotificationContext gets
+// them first). header and body are the request's headers and raw body bytes, as
 // received, from any web framework.
 //
 // The signature is checked first (the four Wechatpay-* headers, a

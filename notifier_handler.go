@@ -40,8 +40,11 @@ type answer struct {
 // body once (up to MaxBodySize), verifies and decrypts it
 // (ParseNotification), calls fn, and answers as WeChat Pay expects: 204 on
 // success; 4xx or 5xx with {"code":"FAIL","message":…} otherwise, so that
-// WeChat Pay retries. With a ReplayGuard, a notification handled before is
-// answered 204 without calling fn.
+// WeChat Pay retries. With ExactlyOnce, fn runs once per notification
+// across the receivers sharing its store (see ExactlyOnce); with a
+// ReplayGuard, a notification handled before is answered 204 without
+// calling fn. For a Notifier of a client in certificate mode it verifies
+// as ParseNotificationContext does.
 func (nf *Notifier) Handler(fn NotificationFunc) http.Handler {
 	return nf.httpHandler(v3Fail, func(ctx context.Context, method string, h http.Header, body []byte, tooBig bool) answer {
 		return nf.serveV3(ctx, method, h, body, tooBig, fn)
@@ -159,13 +162,27 @@ func (nf *Notifier) serveV3(ctx context.Context, method string, h http.Header, b
 	case tooBig:
 		return v3Fail(http.StatusRequestEntityTooLarge, "body too large")
 	}
-	n, err := nf.ParseNotification(h, body)
+	n, err := nf.ParseNotificationContext(ctx, h, body)
 	if err != nil {
 		return v3Fail(statusFor(err), failMessage(err))
 	}
 	id := ""
 	if n.ID != "" {
 		id = replayID("v3:id:", []byte(n.ID))
+	}
+	ok := func() answer {
+		if n.reply == nil {
+			return answer{status: http.StatusNoContent}
+		}
+		return nf.signedReply(n.reply)
+	}
+	if nf.ExactlyOnce != nil {
+		return nf.ExactlyOnce.serve(ctx, id, v3Fail, answer{status: http.StatusNoContent}, func() (answer, bool, error) {
+			if err := fn(ctx, n); err != nil {
+				return answer{}, false, err
+			}
+			return ok(), n.reply != nil, nil
+		})
 	}
 	if done, a := nf.replayed(ctx, id, answer{status: http.StatusNoContent}); done {
 		return a
@@ -174,10 +191,7 @@ func (nf *Notifier) serveV3(ctx context.Context, method string, h http.Header, b
 		return v3Fail(http.StatusInternalServerError, "processing failed")
 	}
 	nf.markHandled(ctx, id)
-	if n.reply == nil {
-		return answer{status: http.StatusNoContent}
-	}
-	return nf.signedReply(n.reply)
+	return ok()
 }
 
 func (nf *Notifier) serveV2(ctx context.Context, method string, h http.Header, body []byte, tooBig bool, fn V2NotificationFunc) answer {
@@ -193,6 +207,14 @@ func (nf *Notifier) serveV2(ctx context.Context, method string, h http.Header, b
 	}
 	ok := answer{status: http.StatusOK, header: http.Header{"Content-Type": {"text/xml; charset=utf-8"}}, body: V2Answer(true, "")}
 	id := v2NotificationID(n)
+	if nf.ExactlyOnce != nil {
+		return nf.ExactlyOnce.serve(ctx, id, v2Fail, ok, func() (answer, bool, error) {
+			if err := fn(ctx, n); err != nil {
+				return answer{}, false, err
+			}
+			return ok, false, nil
+		})
+	}
 	if done, a := nf.replayed(ctx, id, ok); done {
 		return a
 	}
@@ -287,7 +309,7 @@ func statusFor(err error) int {
 	switch {
 	case errors.As(err, &ve):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrNotifierKey):
+	case errors.Is(err, ErrNotifierKey), errors.Is(err, ErrNoCertificates):
 		return http.StatusInternalServerError
 	}
 	return http.StatusBadRequest
@@ -304,6 +326,8 @@ func failMessage(err error) string {
 		return "decryption failed"
 	case errors.Is(err, ErrNotifierKey):
 		return "receiver not configured"
+	case errors.Is(err, ErrNoCertificates):
+		return "platform certificates unavailable; retry later"
 	}
 	return "malformed notification"
 }

@@ -21,6 +21,12 @@ import (
 // must be idempotent. Under a lock on the order, check its state, act only
 // if it has not changed yet, then record the new state; see
 // docs/notifications.md.
+//
+// Deprecated: use Notifier.ExactlyOnce with a NotificationStore, which
+// keys notifications the same way and, besides, holds back a duplicate
+// arriving while the first is handled, on any instance, and lets WeChat
+// Pay's retry handle a notification whose handling failed or was cut off.
+// A ReplayGuard keeps working as before.
 type ReplayGuard interface {
 	// Handled reports whether the notification id was handled.
 	Handled(ctx context.Context, id string) (bool, error)
@@ -38,7 +44,9 @@ const DefaultReplayTTL = 25 * time.Hour
 const DefaultReplayEntries = 100_000
 
 // MemoryReplayGuard is a ReplayGuard in process memory, for a single
-// instance. Several instances need a shared store (Redis, a database)
+// instance.
+//
+// Deprecated: use Notifier.ExactlyOnce with a MemoryNotificationStore. Several instances need a shared store (Redis, a database)
 // behind the same interface.
 //
 // Its memory is bounded: past MaxEntries IDs, the oldest is forgotten

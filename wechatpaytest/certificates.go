@@ -10,11 +10,13 @@ import (
 // specialAnswers are the catalog endpoints whose answer the response tree
 // alone cannot make, by method and chain.
 var specialAnswers = map[string]func(s *Server, r *Request, e *catalog.Entry) *Answer{
-	"GET v3/certificates": (*Server).certificatesAnswer,
+	"GET v3/certificates":        (*Server).certificatesAnswer,
+	"GET v3/global/certificates": (*Server).certificatesAnswer,
 }
 
 // certificatesAnswer lists the valid platform certificates (two, after a
-// rotation), each encrypted under the APIv3 key as WeChat Pay does:
+// rotation), for v3/certificates and its cross-border (境外) twin
+// v3/global/certificates alike, each encrypted under the APIv3 key as WeChat Pay does:
 // AEAD_AES_256_GCM with associated data "certificate".
 func (s *Server) certificatesAnswer(r *Request, e *catalog.Entry) *Answer {
 	data := []any{}

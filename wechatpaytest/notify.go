@@ -30,6 +30,10 @@ type Notification struct {
 	// first.
 	EventType string
 
+	// ID sets the APIv3 notification's id (通知ID); by default a new one
+	// for each Notify, which its retries keep.
+	ID string
+
 	// Resource is the plaintext of an APIv3 notification's resource,
 	// marshaled to JSON (a []byte or json.RawMessage is taken as it is) and
 	// encrypted; nil builds it from the catalog.
@@ -85,7 +89,8 @@ type Delivery struct {
 	// Header is the notification's headers as last sent (each attempt is
 	// signed afresh).
 	Header http.Header
-	// Body is the notification's body as last sent.
+	// Body is the notification's body, the same in every attempt: its
+	// retries keep the APIv3 id, as WeChat Pay's do.
 	Body []byte
 	// Plaintext is the content encrypted in the notification: the APIv3
 	// resource JSON, the APIv2 req_info XML, or the XML of an APIv2
@@ -185,14 +190,21 @@ func (s *Server) notify(ctx context.Context, url string, n Notification, opts []
 	if e.Protocol == "v2" {
 		build = s.buildV2Notification
 	}
-	d := &Delivery{}
+	// One notification, whatever the number of attempts: its retries carry
+	// the same id and content, as WeChat Pay's do (a receiver that
+	// deduplicates keys on them); only an APIv3 signature is made afresh
+	// for each attempt, with the platform key signing at the time.
+	header, body, plaintext, err := build(e, n)
+	if err != nil {
+		return nil, err
+	}
+	d := &Delivery{Body: body, Plaintext: plaintext}
 	clock := s.now()
 	for i := 0; ; i++ {
-		header, body, plaintext, err := build(e, n)
-		if err != nil {
-			return nil, err
+		if i > 0 && e.Protocol == "v3" {
+			header = s.resignV3(header, body)
 		}
-		d.Header, d.Body, d.Plaintext = header, body, plaintext
+		d.Header = header
 		a := nf.deliver(ctx, url, e.Protocol, header, body)
 		a.N, a.At = i+1, clock
 		d.Attempts = append(d.Attempts, a)
@@ -359,7 +371,10 @@ func (s *Server) buildV3Notification(e *catalog.Entry, n Notification) (http.Hea
 		res["ciphertext"] = ct
 		body[c.Name] = res
 	}
-	body["id"] = uuidLike()
+	body["id"] = n.ID
+	if n.ID == "" {
+		body["id"] = uuidLike()
+	}
 	body["create_time"] = s.now().In(chinaTime).Format(time.RFC3339)
 	for k, v := range n.envelope {
 		if k != "original_type" && k != "associated_data" {
@@ -379,6 +394,18 @@ func (s *Server) buildV3Notification(e *catalog.Entry, n Notification) (http.Hea
 		h.Set(k, v)
 	}
 	return h, raw, plaintext, nil
+}
+
+// resignV3 signs an APIv3 notification again, for another attempt: a new
+// Request-Id, timestamp and nonce, with the key that signs now.
+func (s *Server) resignV3(h http.Header, body []byte) http.Header {
+	h = h.Clone()
+	h.Set("Request-Id", randomString(32))
+	key, serial := s.answerKey()
+	for k, v := range signV3Answer(key, serial, s.now(), body) {
+		h.Set(k, v)
+	}
+	return h
 }
 
 // resourcePlaintext makes the plaintext of an APIv3 resource: the caller's

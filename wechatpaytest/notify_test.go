@@ -313,3 +313,44 @@ func decryptECB(t *testing.T, b64, secret string) []byte {
 	}
 	return ct[:len(ct)-pad]
 }
+
+// A notification's retries are the same notification: the same id and
+// resource, as WeChat Pay's retries are, so that a receiver deduplicating
+// on the id sees one; each attempt is signed afresh and verifies.
+func TestNotifyRetriesKeepTheNotification(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	m, _ := newMerchant(t, srv, func(n int) int {
+		if n < 3 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusNoContent
+	})
+	var bodies [][]byte
+	var nonces []string
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		bodies = append(bodies, body)
+		nonces = append(nonces, r.Header.Get("Wechatpay-Nonce"))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		m.ServeHTTP(w, r)
+	}))
+	defer recv.Close()
+	d, err := srv.Notify(context.Background(), recv.URL, wechatpaytest.Notification{Webhook: "v3/TRANSACTION.SUCCESS"}, wechatpaytest.TimeScale(1e-5))
+	if err != nil || len(d.Attempts) != 3 {
+		t.Fatalf("%d attempts: %v", len(d.Attempts), err)
+	}
+	id := func(b []byte) string {
+		var env struct{ ID string }
+		json.Unmarshal(b, &env)
+		return env.ID
+	}
+	for i := range bodies {
+		if id(bodies[i]) == "" || id(bodies[i]) != id(bodies[0]) || !bytes.Equal(m.got[i], m.got[0]) {
+			t.Fatalf("attempt %d: id %q, resource %s; the first: id %q, resource %s", i+1, id(bodies[i]), m.got[i], id(bodies[0]), m.got[0])
+		}
+	}
+	if nonces[0] == nonces[1] || nonces[1] == nonces[2] {
+		t.Fatalf("the attempts were not signed afresh: nonces %q", nonces)
+	}
+}

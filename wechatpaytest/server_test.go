@@ -171,6 +171,26 @@ func TestCertificates(t *testing.T) {
 	}
 }
 
+// Cross-border merchants (境外) list the platform certificates at
+// v3/global/certificates, answered as v3/certificates is.
+func TestGlobalCertificates(t *testing.T) {
+	srv := wechatpaytest.NewServer()
+	defer srv.Close()
+	c := newClient(t, srv.Config())
+	res, err := c.Chain("v3/global/certificates").Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := res.Get("data.0.encrypt_certificate")
+	pem, err := crypto.DecryptAESGCM([]byte(srv.APIv3Key), []byte(enc.Get("nonce").String()), enc.Get("ciphertext").String(), []byte(enc.Get("associated_data").String()))
+	if err != nil || !bytes.Equal(pem, srv.Platform.CertPEM()) || res.Get("data.0.serial_no").String() != srv.Platform.Serial {
+		t.Fatalf("%s: decrypted %q: %v", res.Body, pem, err)
+	}
+	if srv.Count("GET v3/global/certificates") != 1 {
+		t.Fatalf("%d requests", srv.Count("GET v3/global/certificates"))
+	}
+}
+
 // v3/bill/tradebill hands out a download URL whose file matches the hash.
 func TestTradeBill(t *testing.T) {
 	for _, gz := range []bool{false, true} {
