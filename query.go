@@ -86,12 +86,9 @@ func queryPairs(v any) ([]formatter.Pair, error) {
 	case url.Values:
 		return valuesPairs(m), nil
 	case M, map[string]any, map[string]string, Ordered:
-		var out []formatter.Pair
+		out := make([]formatter.Pair, 0, reflect.ValueOf(v).Len())
 		if err := appendQuery(&out, "", v, 0); err != nil {
 			return nil, err
-		}
-		if out == nil {
-			out = []formatter.Pair{}
 		}
 		return out, nil
 	}
@@ -107,12 +104,6 @@ func appendQuery(out *[]formatter.Pair, prefix string, v any, depth int) error {
 	if depth > maxQueryDepth {
 		return fmt.Errorf("field %q: nested more than %d levels deep", prefix, maxQueryDepth)
 	}
-	under := func(k string) string {
-		if prefix == "" {
-			return k
-		}
-		return prefix + "[" + k + "]"
-	}
 	switch m := v.(type) {
 	case nil:
 		return nil
@@ -120,14 +111,14 @@ func appendQuery(out *[]formatter.Pair, prefix string, v any, depth int) error {
 		return appendQuery(out, prefix, map[string]any(m), depth)
 	case map[string]any:
 		for _, k := range sortedKeys(m) {
-			if err := appendQuery(out, under(k), m[k], depth+1); err != nil {
+			if err := appendQuery(out, under(prefix, k), m[k], depth+1); err != nil {
 				return err
 			}
 		}
 		return nil
 	case map[string]string:
 		for _, k := range sortedKeys(m) {
-			*out = append(*out, formatter.Pair{Key: under(k), Value: m[k]})
+			*out = append(*out, formatter.Pair{Key: under(prefix, k), Value: m[k]})
 		}
 		return nil
 	case Ordered:
@@ -136,7 +127,7 @@ func appendQuery(out *[]formatter.Pair, prefix string, v any, depth int) error {
 			return err
 		}
 		for i, k := range keys {
-			if err := appendQuery(out, under(k), m[i][1], depth+1); err != nil {
+			if err := appendQuery(out, under(prefix, k), m[i][1], depth+1); err != nil {
 				return err
 			}
 		}
@@ -147,7 +138,7 @@ func appendQuery(out *[]formatter.Pair, prefix string, v any, depth int) error {
 	}
 	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8 {
 		for i := range rv.Len() {
-			if err := appendQuery(out, under(strconv.Itoa(i)), rv.Index(i).Interface(), depth+1); err != nil {
+			if err := appendQuery(out, under(prefix, strconv.Itoa(i)), rv.Index(i).Interface(), depth+1); err != nil {
 				return err
 			}
 		}
@@ -162,6 +153,14 @@ func appendQuery(out *[]formatter.Pair, prefix string, v any, depth int) error {
 	}
 	*out = append(*out, formatter.Pair{Key: prefix, Value: s})
 	return nil
+}
+
+// under names the key k nested in prefix: prefix[k], or k at the top.
+func under(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "[" + k + "]"
 }
 
 // queryAllowed are the bytes Guzzle leaves as they are in a string query:
