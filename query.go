@@ -207,14 +207,17 @@ func isHexDigit(c byte) bool {
 
 // parseQuery reads a query string into fields, as Guzzle's Query::parse
 // reads the query of an APIv2 GET before wechatpay-php signs it: pairs
-// split on "&" and the first "=", "+" read as a space, escapes decoded
-// (an escape that is not one kept as written).
+// split on "&" (empty ones skipped) and the first "=", "+" read as a
+// space, escapes decoded (an escape that is not one kept as written).
 func parseQuery(s string) []formatter.Pair {
 	out := []formatter.Pair{}
 	if s == "" {
 		return out
 	}
 	for kv := range strings.SplitSeq(s, "&") {
+		if kv == "" {
+			continue // "a=1&&b=2": no field between the two
+		}
 		k, v, _ := strings.Cut(kv, "=")
 		out = append(out, formatter.Pair{Key: unescapeQuery(k), Value: unescapeQuery(v)})
 	}
