@@ -188,7 +188,7 @@ func TestDefaultHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := lastReceived(t, srv).Header
-	if h.Get("Accept") != "application/json" || h.Get("Content-Type") != "application/json" ||
+	if h.Get("Accept") != "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5" || h.Get("Content-Type") != "application/json" ||
 		!strings.HasPrefix(h.Get("User-Agent"), "wechatpay-go/"+wechatpay.Version+" ") || !strings.Contains(h.Get("User-Agent"), "Go/go1.") {
 		t.Fatalf("headers %v", h)
 	}
@@ -196,7 +196,7 @@ func TestDefaultHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	h = lastReceived(t, srv).Header
-	if h.Get("Content-Type") != "" || h.Get("Accept") != "text/plain" || h.Get("Wechatpay-Serial") != "PUB_KEY_ID_1" {
+	if h.Get("Content-Type") != "application/json; charset=utf-8" || h.Get("Accept") != "text/plain" || h.Get("Wechatpay-Serial") != "PUB_KEY_ID_1" {
 		t.Fatalf("headers %v", h)
 	}
 }
@@ -261,7 +261,10 @@ func TestOptionErrors(t *testing.T) {
 		{"v3/pay/transactions/native", wechatpay.M{"timeout": "1s"}, "timeout"},
 		{"v3/pay/transactions/native", wechatpay.M{"headers": 42}, "headers"},
 		{"v3/pay/transactions/native", wechatpay.M{"base_uri": "ftp://x/"}, "base_uri"},
-		{"v3/pay/transactions/native", wechatpay.M{"query": wechatpay.M{"a": wechatpay.M{"nested": 1}}}, "query"},
+		{"v3/pay/transactions/native", wechatpay.M{"query": wechatpay.M{"a": wechatpay.M{"f": func() {}}}}, "query"},
+		{"v3/pay/transactions/native", wechatpay.M{"query": 42}, "query"},
+		{"v3/pay/transactions/native", wechatpay.M{"json": wechatpay.Ordered{{1, "x"}}}, "json"},
+		{"v3/pay/transactions/native", wechatpay.M{"query": wechatpay.Ordered{{"a", 1}, {"a", 2}}}, "query"},
 		{"v2/pay/micropay", wechatpay.M{"xml": wechatpay.M{"detail": []string{"x"}}}, "xml"},
 		{"v3/pay/transactions/native", wechatpay.M{"body": 42}, "body"},
 		{"v3/pay/transactions/native", wechatpay.M{"body": "x", "json": wechatpay.M{}}, "body"},

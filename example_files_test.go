@@ -77,9 +77,10 @@ func ExampleNewMedia() {
 	client, _ := wechatpay.New(cfg)
 	defer client.Close()
 
-	// A file made in memory, for an endpoint whose meta has a bank_type.
+	// A file made in memory, for an endpoint whose meta has a bank_type,
+	// after filename and sha256, as the caller orders it.
 	users := bytes.NewReader([]byte("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o\noUpF8uN95-Ptaags6E_roPHg7AG0\n"))
-	media, err := wechatpay.NewMedia("active_user.csv", users, wechatpay.MediaMeta(map[string]any{"bank_type": "CITIC"}))
+	media, err := wechatpay.NewMedia("active_user.csv", users, wechatpay.MediaMeta(wechatpay.Ordered{{"bank_type", "CITIC"}}))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func ExampleNewMedia() {
 	fmt.Println(string(media.SignedBody()))
 	// Output:
 	// <nil>
-	// {"bank_type":"CITIC","filename":"active_user.csv","sha256":"0633c7426ddaa02ca27af5e02819339c81bbfcdd4892d79422eb8c2fc20f4e9c"}
+	// {"filename":"active_user.csv","sha256":"0633c7426ddaa02ca27af5e02819339c81bbfcdd4892d79422eb8c2fc20f4e9c","bank_type":"CITIC"}
 }
 
 func ExampleClient_Upload() {

@@ -306,3 +306,31 @@ func ExampleLoadConfig() {
 	fmt.Println(res.StatusCode, len(res.Get("data").Array()))
 	// Output: 200 1
 }
+
+func ExampleOrdered() {
+	srv := sandbox()
+	defer srv.Close()
+	client, _ := wechatpay.New(srv.Config())
+	defer client.Close()
+
+	// PHP's insertion order, for a port that must send PHP's very bytes; an
+	// M would be sent in key order (amount, appid, …).
+	body := wechatpay.Ordered{
+		{"appid", "wxd678efh567hg6787"},
+		{"mchid", "1230000109"},
+		{"description", "Image形象店-深圳腾大-QQ公仔"},
+		{"out_trade_no", "1217752501201407033233368018"},
+		{"notify_url", "https://www.weixin.qq.com/wxpay/pay.php"},
+		{"amount", wechatpay.Ordered{{"total", 1}, {"currency", "CNY"}}},
+	}
+	res, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": body})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(res.Get("code_url"))
+	sent := srv.Received()[0].Body
+	fmt.Println(string(sent[:60]))
+	// Output:
+	// weixin://wxpay/bizpayurl?pr=p4lpSuKzz
+	// {"appid":"wxd678efh567hg6787","mchid":"1230000109","descript
+}

@@ -5,13 +5,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"os"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -32,28 +33,29 @@ import (
 // An APIv2 call (v2/secapi/mch/uploadmedia) sends it as the APIv2 form
 // instead; see FormV2 and Client.Upload.
 //
-// The body is laid out as wechatpay-php (Guzzle's MultipartStream) and
-// wechatpay-axios-plugin (its Multipart) lay it out, byte for byte where the
-// two agree:
+// The body is laid out byte for byte as wechatpay-php's MediaUtil (Guzzle's
+// MultipartStream) lays it out:
 //
 //	--BOUNDARY
-//	Content-Disposition: form-data; name="meta"
 //	Content-Type: application/json
+//	Content-Disposition: form-data; name="meta"
 //
 //	{"filename":"photo.jpg","sha256":"…"}
 //	--BOUNDARY
 //	Content-Disposition: form-data; name="file"; filename="photo.jpg"
+//	Content-Length: 12345
 //	Content-Type: image/jpeg
 //
 //	…the file…
 //	--BOUNDARY--
 //
-// with CRLF line ends. Where they differ: the meta part carries
-// Content-Type: application/json after its Content-Disposition, as WeChat
-// Pay's documentation shows it (PHP puts that header first, the Node SDK
-// leaves it out); the boundary is 40 random hex digits, as PHP makes it
-// (Node's starts with 26 hyphens). A filename's ", CR and LF are written
-// %22, %0D and %0A, as browsers and Guzzle do.
+// with CRLF line ends: the meta part's Content-Type before its
+// Content-Disposition, the file part's Content-Length when the file's size
+// is known, and a boundary of 40 random hex digits. (WeChat Pay's
+// documentation writes the meta part's headers the other way round, and
+// the Node SDK leaves its Content-Type out; a multipart reader takes them
+// in any order.) A filename's ", CR and LF are written %22, %0D and %0A, as
+// browsers and Guzzle do.
 //
 // A Media is sent by one call at a time. One made from a path or an
 // io.ReadSeeker may be sent again; one made from another reader is sent
@@ -95,7 +97,7 @@ func (e *MediaError) Unwrap() error { return e.Err }
 type MediaOption func(*mediaOptions)
 
 type mediaOptions struct {
-	meta        map[string]any
+	meta        []metaEdit
 	contentType string
 	digest      string
 	size        int64
@@ -105,17 +107,69 @@ type mediaOptions struct {
 
 // MediaMeta adds fields to the meta JSON, for the endpoints that want more
 // than filename and sha256 (bank_type for v3/marketing/bank/packages/…/tasks,
-// say). A field given here replaces the default of that name; a nil value
-// removes it.
-func MediaMeta(fields map[string]any) MediaOption {
-	return func(o *mediaOptions) {
-		if o.meta == nil {
-			o.meta = map[string]any{}
+// say). The meta JSON starts as filename and sha256, computed, in that
+// order, as wechatpay-php writes it; a nil value removes a field.
+//
+// An Ordered keeps the caller's order, as a PHP array does: its fields come
+// in its order, after the defaults it does not name, so that
+//
+//	wechatpay.MediaMeta(wechatpay.Ordered{{"bank_type", "ICBC"}, {"filename", "a.csv"}, {"sha256", digest}})
+//
+// writes {"bank_type":"ICBC","filename":"a.csv","sha256":"…"}. A map's
+// fields replace the defaults of their names in place, and the others
+// follow in key order. Several MediaMeta options apply in turn.
+func MediaMeta[T M | map[string]any | Ordered](fields T) MediaOption {
+	var edits []metaEdit
+	switch f := any(fields).(type) {
+	case Ordered:
+		for _, e := range f {
+			k, ok := e[0].(string)
+			if !ok {
+				k = "\x00" // matches no field; the JSON then names the key's type
+			}
+			edits = append(edits, metaEdit{entry: e, key: k, move: true})
 		}
-		for k, v := range fields {
-			o.meta[k] = v
+	case M:
+		edits = mapEdits(f)
+	case map[string]any:
+		edits = mapEdits(f)
+	}
+	return func(o *mediaOptions) { o.meta = append(o.meta, edits...) }
+}
+
+// metaEdit is one field MediaMeta gives: move tells an Ordered's, which
+// takes its place from the Ordered.
+type metaEdit struct {
+	entry [2]any
+	key   string
+	move  bool
+}
+
+func mapEdits(m map[string]any) []metaEdit {
+	edits := make([]metaEdit, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		edits = append(edits, metaEdit{entry: [2]any{k, m[k]}, key: k})
+	}
+	return edits
+}
+
+// metaFields applies the MediaMeta edits to the default meta fields.
+func metaFields(defaults Ordered, edits []metaEdit) Ordered {
+	meta := slices.Clone(defaults)
+	for _, e := range edits {
+		i := slices.IndexFunc(meta, func(f [2]any) bool { k, ok := f[0].(string); return ok && k == e.key })
+		switch {
+		case i >= 0 && (e.move || e.entry[1] == nil):
+			meta = slices.Delete(meta, i, i+1)
+		case i >= 0:
+			meta[i][1] = e.entry[1]
+			continue
+		}
+		if e.entry[1] != nil {
+			meta = append(meta, e.entry)
 		}
 	}
+	return meta
 }
 
 // MediaContentType sets the file part's Content-Type, which is otherwise
@@ -282,24 +336,25 @@ func newMedia(name string, src mediaSource, size int64, o *mediaOptions) (*Media
 		return fail("content type holds a line break")
 	}
 	digest := strings.ToLower(o.digest)
-	fields := map[string]any{"filename": name, "sha256": digest}
-	for k, v := range o.meta {
-		if v == nil {
-			delete(fields, k)
-		} else {
-			fields[k] = v
-		}
-	}
-	meta, err := marshalJSON(fields)
+	meta, err := metaFields(Ordered{{"filename", name}, {"sha256", digest}}, o.meta).MarshalJSON()
 	if err != nil {
 		return nil, &MediaError{Filename: name, Problem: "meta fields cannot be encoded", Err: err}
 	}
 	m := &Media{filename: name, contentType: contentType, digest: digest, meta: meta, boundary: boundary, src: src}
 	var head bytes.Buffer
-	writePart(&head, boundary, `form-data; name="meta"`, "application/json")
+	// The headers in wechatpay-php's order (Guzzle's MultipartStream): the
+	// meta part's Content-Type, given, before the Content-Disposition it
+	// adds; the file part's Content-Disposition, Content-Length (when its
+	// size is known), Content-Type.
+	writePart(&head, boundary, [2]string{"Content-Type", "application/json"}, [2]string{"Content-Disposition", `form-data; name="meta"`})
 	head.Write(meta)
 	head.WriteString("\r\n")
-	writePart(&head, boundary, `form-data; name="file"; filename="`+escapeQuoted(name)+`"`, contentType)
+	fileHeaders := [][2]string{{"Content-Disposition", `form-data; name="file"; filename="` + escapeQuoted(name) + `"`}}
+	if size > 0 {
+		fileHeaders = append(fileHeaders, [2]string{"Content-Length", strconv.FormatInt(size, 10)})
+	}
+	fileHeaders = append(fileHeaders, [2]string{"Content-Type", contentType})
+	writePart(&head, boundary, fileHeaders...)
 	m.body = partStream{name: name, src: src, head: head.Bytes(), tail: []byte("\r\n--" + boundary + "--\r\n"), fileSize: size}
 	return m, nil
 }
@@ -339,11 +394,11 @@ func (m *Media) Meta() []byte { return bytes.Clone(m.meta) }
 // FileContentType returns the file part's Content-Type.
 func (m *Media) FileContentType() string { return m.contentType }
 
-// writePart writes a boundary line and a part's headers.
-func writePart(b *bytes.Buffer, boundary, disposition, contentType string) {
-	b.WriteString("--" + boundary + "\r\nContent-Disposition: " + disposition + "\r\n")
-	if contentType != "" {
-		b.WriteString("Content-Type: " + contentType + "\r\n")
+// writePart writes a boundary line and a part's headers, in order.
+func writePart(b *bytes.Buffer, boundary string, headers ...[2]string) {
+	b.WriteString("--" + boundary + "\r\n")
+	for _, h := range headers {
+		b.WriteString(h[0] + ": " + h[1] + "\r\n")
 	}
 	b.WriteString("\r\n")
 }
@@ -361,16 +416,6 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
-}
-
-func marshalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func isHex(s string) bool {

@@ -20,18 +20,25 @@ type Opts interface {
 
 // Options are the typed options of a call.
 type Options struct {
-	// JSON is the APIv3 body, encoded with encoding/json (HTML characters
-	// unescaped). A []byte or json.RawMessage is sent as is.
+	// JSON is the APIv3 body, encoded with encoding/json (HTML characters,
+	// "/" and non-ASCII text unescaped), sent as Content-Type
+	// application/json. Maps are written in key order, an Ordered in its
+	// own. A []byte or json.RawMessage is sent as is.
 	JSON any
 
 	// XML holds the APIv2 fields: a map[string]string, map[string]any, M, or
-	// []formatter.Pair to keep an order. Values are scalars (see
-	// formatter.Stringify); JSON-encode nested values, as WeChat Pay expects.
+	// an Ordered or []formatter.Pair to keep an order. Values are scalars
+	// (see formatter.Stringify); JSON-encode nested values, as WeChat Pay
+	// expects.
 	XML any
 
-	// Query is the query string: a map[string]string, map[string]any, M,
-	// url.Values or []formatter.Pair. Maps are written in key order. For an
-	// APIv2 GET without XML, Query holds the fields to sign.
+	// Query is the query string. A string is sent as given (only the bytes
+	// a query cannot hold are escaped, as Guzzle does), and signed as sent.
+	// A map[string]string, map[string]any, M, Ordered, url.Values or
+	// []formatter.Pair is written as PHP's http_build_query writes an
+	// array: RFC 3986 escaping, maps in key order, nested maps and lists as
+	// a[b]=c and a[0]=x, nil values left out; booleans as true and false.
+	// For an APIv2 GET without XML, Query holds the fields to sign.
 	Query any
 
 	// Headers are added to the request, overriding the defaults.
@@ -97,6 +104,8 @@ func Idempotent() Opts { return Options{Idempotent: true} }
 // other key is a URI template variable.
 //
 // M is also a handy literal for the maps inside: M{"json": M{"mchid": "…"}}.
+// Its keys are sent in key order; Ordered keeps PHP's insertion order where
+// a port must send PHP's very bytes.
 type M map[string]any
 
 func (o Options) options() (*Options, error) { return &o, nil }

@@ -32,7 +32,7 @@ func (c *Client) newRequest(method, template string, o *Options) (*middleware.Re
 	// The URL.
 	path, err := expand(template, o.Vars)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, misplacedVar(err, o)
 	}
 	proto := APIv3
 	if isAPIv2Path(path) {
@@ -111,15 +111,24 @@ func (c *Client) newRequest(method, template string, o *Options) (*middleware.Re
 func expand(template string, vars map[string]any) (string, error) {
 	exprs := templateExprs(template)
 	names := templateVars(template)
+	var missing []string
 	for _, n := range names {
 		if _, ok := vars[n]; !ok && n != "empty" {
-			return "", &OptionError{Option: n, Problem: fmt.Sprintf("is missing: the path %q needs it", template)}
+			missing = append(missing, n)
 		}
 	}
-	for k := range vars {
+	for _, k := range sortedKeys(vars) {
 		if !contains(names, k) {
-			return "", &OptionError{Option: k, Problem: fmt.Sprintf("is neither an option nor a variable of the path %q", template)}
+			// A misspelt variable: name it, and the one it stands for.
+			problem := fmt.Sprintf("is neither an option nor a variable of the path %q", template)
+			if len(missing) > 0 {
+				problem += fmt.Sprintf(", which needs %s: a misspelling?", strings.Join(missing, ", "))
+			}
+			return "", &OptionError{Option: k, Problem: problem}
 		}
+	}
+	if len(missing) > 0 {
+		return "", &OptionError{Option: missing[0], Problem: fmt.Sprintf("is missing: the path %q needs it", template)}
 	}
 	if len(names) == 0 {
 		return template, nil
@@ -153,6 +162,26 @@ func expand(template string, vars map[string]any) (string, error) {
 		return "", &OptionError{Option: "path", Problem: fmt.Sprintf("a value of the path %q makes a dot-segment (. or ..), which would change the path", template)}
 	}
 	return out, nil
+}
+
+// misplacedVar adds a hint to the error of a missing path variable that
+// the call gives inside its query or json option, as some documented
+// samples do: a path variable goes at the top level of the options.
+func misplacedVar(err error, o *Options) error {
+	var oe *OptionError
+	if !errors.As(err, &oe) || !strings.HasPrefix(oe.Problem, "is missing:") {
+		return err
+	}
+	for _, opt := range [...]struct {
+		name string
+		v    any
+	}{{"query", o.Query}, {"json", o.JSON}, {"xml", o.XML}} {
+		if hasKey(opt.v, oe.Option) {
+			return &OptionError{Option: oe.Option, Problem: oe.Problem + fmt.Sprintf(
+				" (the %s option has a field %q: a path variable goes at the top level of the options, beside %s)", opt.name, oe.Option, opt.name)}
+		}
+	}
+	return err
 }
 
 // isDotSegment reports "." and "..", also percent-encoded (%2E), which a
@@ -300,12 +329,27 @@ func (c *Client) prepareBody(proto Protocol, o *Options) error {
 	return nil
 }
 
+// The default headers, per protocol, as wechatpay-php sends them (its
+// ClientJsonTrait::$defaults and ClientXmlTrait::$headers), which the Node
+// SDK also sends for APIv3: Accept on every call; Content-Type on every
+// call, with or without a body, except that a json body is
+// application/json, as Guzzle writes it, and a body that names its own
+// type (an upload's multipart/form-data) has that.
+const (
+	acceptV3      = "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5"
+	contentTypeV3 = "application/json; charset=utf-8"
+	contentTypeJS = "application/json"
+	acceptV2      = "text/xml, text/plain, application/x-gzip"
+	contentTypeV2 = "text/xml; charset=utf-8"
+)
+
 // buildBody sets the body, query and content headers of req from o.
 func buildBody(req *middleware.Request, proto Protocol, o *Options) error {
 	queryAsFields := false
 	switch proto {
 	case APIv3:
-		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Accept", acceptV3)
+		req.Header.Set("Content-Type", contentTypeV3)
 		if o.XML != nil {
 			return &OptionError{Option: "xml", Problem: "is for APIv2 (v2/…) paths; APIv3 calls take json"}
 		}
@@ -315,40 +359,50 @@ func buildBody(req *middleware.Request, proto Protocol, o *Options) error {
 				return err
 			}
 			req.Body = body
-			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Type", contentTypeJS)
 		}
 	case APIv2:
-		req.Header.Set("Accept", "text/xml, text/plain, application/x-gzip")
+		req.Header.Set("Accept", acceptV2)
+		req.Header.Set("Content-Type", contentTypeV2)
 		if o.JSON != nil {
 			return &OptionError{Option: "json", Problem: "is for APIv3 paths; APIv2 (v2/…) calls take xml"}
 		}
-		src := o.XML
-		if src == nil && req.Method == http.MethodGet && o.Query != nil {
-			src, queryAsFields = o.Query, true
-		}
-		if src != nil {
-			fields, err := toPairs(src)
+		if o.XML != nil {
+			fields, err := fieldPairs(o.XML)
 			if err != nil {
-				return &OptionError{Option: map[bool]string{true: "query", false: "xml"}[queryAsFields], Problem: err.Error()}
+				return &OptionError{Option: "xml", Problem: err.Error()}
 			}
 			req.Fields = fields
-			if req.Fields == nil {
-				req.Fields = []formatter.Pair{}
+		} else if req.Method == http.MethodGet && o.Query != nil {
+			// The fields of an APIv2 GET are its query, which
+			// transform_request signs and writes back.
+			var fields []formatter.Pair
+			if s, ok := o.Query.(string); ok {
+				fields = parseQuery(filterQuery(s))
+			} else {
+				var err error
+				if fields, err = queryPairs(o.Query); err != nil {
+					return &OptionError{Option: "query", Problem: err.Error()}
+				}
 			}
-			if !queryAsFields {
-				req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-			}
+			req.Fields, queryAsFields = fields, true
 		}
-	}
-	if o.Sink != nil || o.SinkFile != "" {
-		req.Header.Set("Accept", "application/json, text/plain, application/x-gzip, application/pdf, image/png, image/*;q=0.5")
+		if req.Fields == nil && (o.XML != nil || queryAsFields) {
+			req.Fields = []formatter.Pair{}
+		}
 	}
 	if o.Query != nil && !queryAsFields {
-		pairs, err := toPairs(o.Query)
-		if err != nil {
-			return &OptionError{Option: "query", Problem: err.Error()}
+		if s, ok := o.Query.(string); ok {
+			// As given, as Guzzle sends a string query: what is sent is
+			// what is signed.
+			req.URL.RawQuery = filterQuery(s)
+		} else {
+			pairs, err := queryPairs(o.Query)
+			if err != nil {
+				return &OptionError{Option: "query", Problem: err.Error()}
+			}
+			req.URL.RawQuery = middleware.EncodeQuery(pairs)
 		}
-		req.URL.RawQuery = middleware.EncodeQuery(pairs)
 	}
 	if o.Body != nil {
 		if req.Body != nil || req.Fields != nil {
@@ -382,40 +436,6 @@ func encodeJSON(v any) ([]byte, error) {
 		return nil, &OptionError{Option: "json", Problem: err.Error()}
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// toPairs turns an xml or query option into ordered pairs: a []formatter.Pair
-// keeps its order, maps are sorted by key.
-func toPairs(v any) ([]formatter.Pair, error) {
-	switch m := v.(type) {
-	case nil:
-		return nil, nil
-	case []formatter.Pair:
-		return m, nil
-	case url.Values:
-		var out []formatter.Pair
-		for _, k := range sortedKeys(m) {
-			for _, x := range m[k] {
-				out = append(out, formatter.Pair{Key: k, Value: x})
-			}
-		}
-		return out, nil
-	case map[string]string:
-		return formatter.Ksort(m), nil
-	case M:
-		return toPairs(map[string]any(m))
-	case map[string]any:
-		out := make([]formatter.Pair, 0, len(m))
-		for _, k := range sortedKeys(m) {
-			s, err := formatter.Stringify(m[k])
-			if err != nil {
-				return nil, fmt.Errorf("field %q: %w (encode nested values with json.Marshal first)", k, err)
-			}
-			out = append(out, formatter.Pair{Key: k, Value: s})
-		}
-		return out, nil
-	}
-	return nil, errors.New(typeProblem(v, "a map[string]string, map[string]any, M, url.Values or []formatter.Pair"))
 }
 
 // setRawBody sets the body option: bytes as they are, a reader streamed

@@ -77,10 +77,10 @@ func (m *Media) FormV2(mchid, signType string, key crypto.Secret) (*MediaFormV2,
 	}
 	b := m.boundary
 	var head, tail bytes.Buffer
-	writePart(&head, b, `form-data; name="media"; filename="`+escapeQuoted(m.filename)+`"`, m.contentType)
+	writePart(&head, b, [2]string{"Content-Disposition", `form-data; name="media"; filename="` + escapeQuoted(m.filename) + `"`}, [2]string{"Content-Type", m.contentType})
 	tail.WriteString("\r\n")
 	for _, f := range [...][2]string{{"mch_id", mchid}, {"media_hash", mediaHash}, {"sign_type", signType}, {"sign", sign}} {
-		writePart(&tail, b, `form-data; name="`+f[0]+`"`, "")
+		writePart(&tail, b, [2]string{"Content-Disposition", `form-data; name="` + f[0] + `"`})
 		tail.WriteString(f[1] + "\r\n")
 	}
 	tail.WriteString("--" + b + "--\r\n")

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -94,9 +95,9 @@ func TestUploadV3(t *testing.T) {
 	}
 }
 
-// The body is byte for byte the Node SDK's, but for the Content-Type of the
-// meta part, which the Node SDK leaves out; and wechatpay-php's (Guzzle's
-// MultipartStream), but for the order of the meta part's two headers.
+// The body is byte for byte wechatpay-php's (Guzzle's MultipartStream:
+// the meta part's Content-Type first, the file part's Content-Length), and
+// the Node SDK's but for those two headers, which it leaves out.
 func TestUploadLayout(t *testing.T) {
 	file, err := os.ReadFile("testdata/image.jpg")
 	if err != nil {
@@ -120,16 +121,17 @@ func TestUploadLayout(t *testing.T) {
 		t.Fatal(len(body), media.Size(), media.ContentType())
 	}
 	const metaType = "Content-Type: application/json\r\n"
-	disposition := "Content-Disposition: form-data; name=\"meta\"\r\n"
-	if node := bytes.Replace(body, []byte(metaType), nil, 1); !bytes.Equal(node, golden) {
-		t.Fatalf("not the Node layout:\n%q\n%q", node, golden)
-	}
-	php := "--" + boundary + "\r\n" + metaType + disposition + "\r\n" +
+	fileLength := fmt.Sprintf("Content-Length: %d\r\n", len(file))
+	php := "--" + boundary + "\r\n" + metaType + "Content-Disposition: form-data; name=\"meta\"\r\n\r\n" +
 		`{"filename":"image.jpg","sha256":"` + sha256Hex(file) + `"}` + "\r\n" +
-		"--" + boundary + "\r\n" + `Content-Disposition: form-data; name="file"; filename="image.jpg"` + "\r\nContent-Type: image/jpeg\r\n\r\n" +
+		"--" + boundary + "\r\n" + `Content-Disposition: form-data; name="file"; filename="image.jpg"` + "\r\n" + fileLength + "Content-Type: image/jpeg\r\n\r\n" +
 		string(file) + "\r\n--" + boundary + "--\r\n"
-	if swapped := bytes.Replace(body, []byte(disposition+metaType), []byte(metaType+disposition), 1); string(swapped) != php {
-		t.Fatalf("not the PHP layout:\n%q\n%q", swapped, php)
+	if string(body) != php {
+		t.Fatalf("not the PHP layout:\n%q\n%q", body, php)
+	}
+	node := bytes.Replace(bytes.Replace(body, []byte(metaType), nil, 1), []byte(fileLength), nil, 1)
+	if !bytes.Equal(node, golden) {
+		t.Fatalf("not the Node layout:\n%q\n%q", node, golden)
 	}
 	// Read again: the same bytes.
 	again, _ := io.ReadAll(media)
@@ -229,7 +231,7 @@ func TestUploadMetaAndTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := us.last(t)
-	if got.Target != "/v3/marketing/bank/packages/8473295/tasks" || got.MetaRaw != `{"bank_type":"CITIC","filename":"active_user.csv","sha256":"`+sha256Hex(csv)+`"}` || got.Parts[1] != "file|active_user.csv|text/csv" {
+	if got.Target != "/v3/marketing/bank/packages/8473295/tasks" || got.MetaRaw != `{"filename":"active_user.csv","sha256":"`+sha256Hex(csv)+`","bank_type":"CITIC"}` || got.Parts[1] != "file|active_user.csv|text/csv" {
 		t.Fatalf("%+v", got)
 	}
 	// A field set to nil leaves the meta; MediaContentType overrides.
@@ -238,8 +240,21 @@ func TestUploadMetaAndTypes(t *testing.T) {
 	if _, err := c.Upload(context.Background(), "v3/merchant/media/upload", m); err != nil {
 		t.Fatal(err)
 	}
-	if got := us.last(t); got.MetaRaw != `{"file_digest":"`+sha256Hex(csv)+`","filename":"say \"hi\".bin"}` || got.Parts[1] != "file|say %22hi%22.bin|text/plain" {
+	if got := us.last(t); got.MetaRaw != `{"filename":"say \"hi\".bin","file_digest":"`+sha256Hex(csv)+`"}` || got.Parts[1] != "file|say %22hi%22.bin|text/plain" {
 		t.Fatalf("%+v", got)
+	}
+	// An Ordered keeps the caller's order, placing the defaults it names
+	// where it names them, as a PHP port's setMeta(json_encode([...])) does.
+	m, _ = wechatpay.NewMedia("active_user.csv", bytes.NewReader(csv),
+		wechatpay.MediaMeta(wechatpay.Ordered{{"bank_type", "CITIC"}, {"filename", "active_user.csv"}, {"sha256", sha256Hex(csv)}, {"note", "<&>"}}))
+	if _, err := c.Upload(context.Background(), "v3/marketing/bank/packages/{package_id}/tasks", m, wechatpay.M{"package_id": "8473295"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := us.last(t); got.MetaRaw != `{"bank_type":"CITIC","filename":"active_user.csv","sha256":"`+sha256Hex(csv)+`","note":"<&>"}` {
+		t.Fatalf("%+v", got.MetaRaw)
+	}
+	if _, err := wechatpay.NewMedia("a.csv", bytes.NewReader(csv), wechatpay.MediaMeta(wechatpay.Ordered{{42, "x"}})); err == nil {
+		t.Fatal("a meta key that is not a string was taken")
 	}
 	for name, want := range map[string]string{"a.png": "image/png", "a.MOV": "video/quicktime", "a.pdf": "application/pdf", "a": "application/octet-stream", "a.heic": "application/octet-stream"} {
 		m, _ := wechatpay.NewMedia(name, strings.NewReader("x"))

@@ -24,9 +24,11 @@ var ErrMchIDMismatch = errors.New("wechatpay: the fields' merchant ID is not the
 //   - adds nonce_str unless the fields have one or the request is Nonceless;
 //   - signs them: sign_type (MD5 when absent) over the byte-sorted k=v&…
 //     string of the non-empty fields, keyed with secret;
-//   - writes them as the XML body, or for a GET as the query. A GET whose
-//     fields already hold a sign is sent as given, for callers that signed
-//     it themselves.
+//   - writes them as the XML body, or for a GET as the query.
+//
+// The sign is always computed here, as wechatpay-php and the Node SDK do: a
+// sign among the fields (a stale one, copied from a sample, say) is
+// replaced in its place, and nonce_str is added unless the fields have one.
 //
 // A request without Fields (a multipart upload, say) passes untouched.
 func TransformRequest(mchid string, secret crypto.Secret) Middleware {
@@ -42,23 +44,21 @@ func TransformRequest(mchid string, secret crypto.Secret) Middleware {
 					return nil, fmt.Errorf("%w: got %q, configured %q", ErrMchIDMismatch, got, mchid)
 				}
 			}
-			if !(get && hasField(fields, "sign")) {
-				fields = append([]formatter.Pair(nil), fields...)
-				if !req.Nonceless && !hasField(fields, "nonce_str") {
-					fields = append(fields, formatter.Pair{Key: "nonce_str", Value: formatter.Nonce()})
-				}
-				signType := firstField(fields, "sign_type")
-				if signType == "" {
-					signType = crypto.SignTypeMD5
-				}
-				key := secret.Reveal()
-				sign, err := crypto.HashSign(signType, []byte(formatter.QueryStringLike(formatter.KsortPairs(fields))), key)
-				clear(key)
-				if err != nil {
-					return nil, &SignError{Err: err}
-				}
-				fields = setField(fields, "sign", sign)
+			fields = append([]formatter.Pair(nil), fields...)
+			if !req.Nonceless && !hasField(fields, "nonce_str") {
+				fields = append(fields, formatter.Pair{Key: "nonce_str", Value: formatter.Nonce()})
 			}
+			signType := firstField(fields, "sign_type")
+			if signType == "" {
+				signType = crypto.SignTypeMD5
+			}
+			key := secret.Reveal()
+			sign, err := crypto.HashSign(signType, []byte(formatter.QueryStringLike(formatter.KsortPairs(fields))), key)
+			clear(key)
+			if err != nil {
+				return nil, &SignError{Err: err}
+			}
+			fields = setField(fields, "sign", sign)
 			if get {
 				req.URL.RawQuery = EncodeQuery(fields)
 			} else {

@@ -111,13 +111,20 @@ type MessageVerifier interface {
 //
 // Two kinds of answer are treated differently, as WeChat Pay signs them
 // differently:
-//   - File downloads WeChat Pay does not sign pass unverified: bill and
-//     fund-flow files (/v3/billdownload/file), merchant-service and complaint
-//     images, transfer receipts and sign files, e-invoice files. Verify their
+//   - File downloads that WeChat Pay documents as unsigned (跳过验签) pass
+//     unverified: bill and fund-flow files (/v3/billdownload/file),
+//     merchant-service and complaint images (an ID after
+//     /v3/merchant-service/images/ or /v3/global/merchant-service/images/),
+//     transfer receipts and sign files, e-invoice files. Verify their
 //     content with the hash given by the call that issued the download URL.
-//   - Overseas statements (/v3/statements under /hk/, /v3/global/statements)
-//     are signed over {"sha1":"<Wechatpay-Statement-Sha1>"}; the body's SHA-1
-//     must also equal that header.
+//     The paths are matched exactly, in their case: any other answer is
+//     verified, so that a path written another way fails closed.
+//   - Overseas statements (/v3/global/statements, and /v3/statements under
+//     /hk/, as https://api.mch.weixin.qq.com/hk/v3/statements) that carry
+//     Wechatpay-Statement-Sha1 are signed over
+//     {"sha1":"<Wechatpay-Statement-Sha1>"}, and the body's SHA-1 must equal
+//     that header, as wechatpay-php matches them. Every other answer is
+//     verified over its body.
 func Verifier(keys KeyStore) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, req *Request) (*Response, error) {
@@ -125,7 +132,7 @@ func Verifier(keys KeyStore) Middleware {
 				return next.Handle(ctx, req)
 			}
 			var digest hash.Hash
-			statement := isStatement(req.Pathname)
+			statement := isStatement(req)
 			if statement {
 				digest = sha1.New()
 				if req.Sink != nil {
@@ -217,6 +224,17 @@ func unsignedDownload(p string) bool {
 	return false
 }
 
-func isStatement(p string) bool {
-	return p == "/v3/statements" || p == "/v3/global/statements"
+// isStatement reports an overseas statement download: /v3/global/statements,
+// or /v3/statements on a URL whose path ends in /hk/v3/statements (the base
+// URL https://api.mch.weixin.qq.com/hk/). wechatpay-php matches the URL
+// paths /hk/v3/statements and /v3/global/statements; the suffix keeps a
+// base URL with a further prefix (a gateway's) working.
+func isStatement(req *Request) bool {
+	switch req.Pathname {
+	case "/v3/global/statements":
+		return true
+	case "/v3/statements":
+		return req.URL != nil && strings.HasSuffix(req.URL.Path, "/hk/v3/statements")
+	}
+	return false
 }

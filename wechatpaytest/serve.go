@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 )
 
@@ -26,7 +27,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rt != nil {
 		req.Route, req.Protocol = rt.template, rt.protocol
 	}
-	rec := s.record(Received{Method: r.Method, Target: r.RequestURI, Header: r.Header.Clone(), Body: body, Route: req.Route})
+	rec := s.record(Received{Method: r.Method, Target: r.RequestURI, Host: r.Host, Header: r.Header.Clone(),
+		TransferEncoding: slices.Clone(r.TransferEncoding), Body: body, Route: req.Route})
 	defer s.report(rec)
 	f := s.faultsFor(r.Method, req.Route)
 	if !f.wait(r.Context()) {

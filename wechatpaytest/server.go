@@ -430,8 +430,13 @@ type Received struct {
 	Method string
 	// Target is the request target exactly as received (path and query).
 	Target string
-	// Header holds the request headers.
+	// Host is the Host header, which Header does not hold.
+	Host string
+	// Header holds the request headers, but Host and Transfer-Encoding.
 	Header http.Header
+	// TransferEncoding holds the Transfer-Encoding header's codings
+	// ("chunked" for a body sent without a length).
+	TransferEncoding []string
 	// Body is the request body as received.
 	Body []byte
 	// Route is the matched template, or "" when none matched.

@@ -584,12 +584,12 @@ func callPostV3NewTaxControlFapiaoFapiaoApplicationsUploadFapiaoFile(ctx context
 	if err != nil {
 		return err
 	}
-	media, err := wechatpay.OpenMedia("fapiao.pdf", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(map[string]any{
-		"sha256":           nil,
-		"filename":         nil,
-		"file_type":        "PDF",
-		"digest_alogrithm": "SM3",
-		"digest":           probe.SHA256(),
+	media, err := wechatpay.OpenMedia("fapiao.pdf", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(wechatpay.Ordered{
+		{"sha256", nil},
+		{"filename", nil},
+		{"file_type", "PDF"},
+		{"digest_alogrithm", "SM3"},
+		{"digest", probe.SHA256()},
 	}))
 	if err != nil {
 		return err
@@ -1305,13 +1305,13 @@ func callPostV3TaxiInvoiceCardsUploadFile(ctx context.Context, client *wechatpay
 	if err != nil {
 		return err
 	}
-	media, err := wechatpay.OpenMedia("fapiao.pdf", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(map[string]any{
-		"sha256":           nil,
-		"filename":         nil,
-		"company_mchid":    "1900000109",
-		"region_id":        1,
-		"digest":           probe.SHA256(),
-		"digest_algorithm": "DIGEST_ALGORITHM_SM3",
+	media, err := wechatpay.OpenMedia("fapiao.pdf", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(wechatpay.Ordered{
+		{"sha256", nil},
+		{"filename", nil},
+		{"company_mchid", "1900000109"},
+		{"region_id", 1},
+		{"digest", probe.SHA256()},
+		{"digest_algorithm", "DIGEST_ALGORITHM_SM3"},
 	}))
 	if err != nil {
 		return err

@@ -539,11 +539,11 @@ func callPostV3EcommerceAccountCancelApplicationsMedia(ctx context.Context, clie
 	if err != nil {
 		return err
 	}
-	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(map[string]any{
-		"sha256":      nil,
-		"filename":    nil,
-		"file_digest": probe.SHA256(),
-		"file_name":   "image.jpg",
+	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(wechatpay.Ordered{
+		{"sha256", nil},
+		{"filename", nil},
+		{"file_digest", probe.SHA256()},
+		{"file_name", "image.jpg"},
 	}))
 	if err != nil {
 		return err

@@ -3229,9 +3229,9 @@ func callPostV3MarketingBankPackagesPackageIdTasks(ctx context.Context, client *
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second) // bounds the whole call
 	defer cancel()
 
-	// filename and sha256 are in the meta part already; this endpoint wants more.
-	media, err := wechatpay.OpenMedia("openids.csv", wechatpay.MediaMeta(map[string]any{
-		"bank_type": "wechatpaytest",
+	// filename and sha256 are in the meta part already; this endpoint wants more, after them.
+	media, err := wechatpay.OpenMedia("openids.csv", wechatpay.MediaMeta(wechatpay.Ordered{
+		{"bank_type", "wechatpaytest"},
 	}))
 	if err != nil {
 		return err
@@ -9557,11 +9557,11 @@ func callPostV3MarketingShoppingReceiptShoppingreceipts(ctx context.Context, cli
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second) // bounds the whole call
 	defer cancel()
 
-	// filename and sha256 are in the meta part already; this endpoint wants more.
-	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaMeta(map[string]any{
-		"filename":       nil,
-		"transaction_id": "4200000985202406011234567890",
-		"openid":         "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+	// filename and sha256 are in the meta part already; this endpoint wants more, after them.
+	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaMeta(wechatpay.Ordered{
+		{"filename", nil},
+		{"transaction_id", "4200000985202406011234567890"},
+		{"openid", "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
 	}))
 	if err != nil {
 		return err

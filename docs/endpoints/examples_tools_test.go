@@ -420,9 +420,9 @@ func callPostV3GlobalMerchantStorageFileUpload(ctx context.Context, client *wech
 	if err != nil {
 		return err
 	}
-	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(map[string]any{
-		"sha256": nil,
-		"digest": probe.SHA256(),
+	media, err := wechatpay.OpenMedia("image.jpg", wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(wechatpay.Ordered{
+		{"sha256", nil},
+		{"digest", probe.SHA256()},
 	}))
 	if err != nil {
 		return err

@@ -137,7 +137,7 @@ func quiet(t *testing.T) {
 // verified 2xx answers. Every catalog entry that is a call has its
 // example. The examples run on as many sandboxes as there are CPUs, each
 // sandbox serving one example at a time, so that what it received is that
-// example's.
+// example's. What each call sent must match testdata/wire.golden.
 func TestCatalogCompleteness(t *testing.T) {
 	cat, err := catalog.Load()
 	if err != nil {
@@ -186,6 +186,9 @@ func TestCatalogCompleteness(t *testing.T) {
 		t.Error("no page downloaded a plain file")
 	}
 	t.Logf("%d of %d endpoint examples ran and passed", passed.Load(), len(calls))
+	if !t.Failed() {
+		checkWire(t) // wire_test.go
+	}
 }
 
 // runExample runs one example on srv, and checks what srv received.
@@ -211,6 +214,7 @@ func runExample(t *testing.T, srv *wechatpaytest.Server, client *wechatpay.Clien
 			return false
 		}
 	}
+	recordWire(srv, c, got)
 	return true
 }
 

@@ -299,35 +299,37 @@ func upload(e *catalog.Entry, pre *strings.Builder) (string, error) {
 			case "filename", "sha256":
 			case "file_name":
 				renamed = true
-				extra = append(extra, fmt.Sprintf("%q: %q", m.Name, file))
+				extra = append(extra, fmt.Sprintf("{%q, %q}", m.Name, file))
 			case "file_digest", "digest":
 				renamed = true
-				extra = append(extra, fmt.Sprintf("%q: probe.SHA256()", m.Name))
+				extra = append(extra, fmt.Sprintf("{%q, probe.SHA256()}", m.Name))
 			default:
 				if !m.Required {
 					continue
 				}
-				extra = append(extra, fmt.Sprintf("%q: %s", m.Name, metaValue(&m)))
+				extra = append(extra, fmt.Sprintf("{%q, %s}", m.Name, metaValue(&m)))
 			}
 		}
 	}
+	// The meta fields go in an Ordered, in the documentation's order, as a
+	// PHP caller's setMeta(json_encode([...])) would send them. A Media's
+	// meta holds filename and sha256: not where the endpoint does not take
+	// them.
 	if meta != nil {
-		// A Media's meta holds filename and sha256: not where the endpoint
-		// does not take them.
 		if meta.Child("filename") == nil {
-			extra = append([]string{`"filename": nil`}, extra...)
+			extra = append([]string{`{"filename", nil}`}, extra...)
 		}
 		if meta.Child("sha256") == nil {
-			extra = append([]string{`"sha256": nil`}, extra...)
+			extra = append([]string{`{"sha256", nil}`}, extra...)
 		}
 	}
 	if renamed {
 		fmt.Fprintf(pre, "// This endpoint names the file's digest in its own meta field: read it first.\nprobe, err := wechatpay.OpenMedia(%q)\nif err != nil {\nreturn err\n}\n", file)
-		fmt.Fprintf(pre, "media, err := wechatpay.OpenMedia(%q, wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(map[string]any{\n%s,\n}))\nif err != nil {\nreturn err\n}\n", file, strings.Join(extra, ",\n"))
+		fmt.Fprintf(pre, "media, err := wechatpay.OpenMedia(%q, wechatpay.MediaSHA256(probe.SHA256()), wechatpay.MediaMeta(wechatpay.Ordered{\n%s,\n}))\nif err != nil {\nreturn err\n}\n", file, strings.Join(extra, ",\n"))
 		return "", nil
 	}
 	if len(extra) > 0 {
-		fmt.Fprintf(pre, "// filename and sha256 are in the meta part already; this endpoint wants more.\nmedia, err := wechatpay.OpenMedia(%q, wechatpay.MediaMeta(map[string]any{\n%s,\n}))\nif err != nil {\nreturn err\n}\n", file, strings.Join(extra, ",\n"))
+		fmt.Fprintf(pre, "// filename and sha256 are in the meta part already; this endpoint wants more, after them.\nmedia, err := wechatpay.OpenMedia(%q, wechatpay.MediaMeta(wechatpay.Ordered{\n%s,\n}))\nif err != nil {\nreturn err\n}\n", file, strings.Join(extra, ",\n"))
 		return "", nil
 	}
 	fmt.Fprintf(pre, "media, err := wechatpay.OpenMedia(%q) // the meta part's filename and sha256 are computed\nif err != nil {\nreturn err\n}\n", file)

@@ -201,6 +201,8 @@ func (p *pageDoc) openapiBody(b *strings.Builder, e *catalog.Entry, h string, mu
 		b.WriteString("`204 No Content`, with no body.\n\n")
 	case e.ResponseFormat == "none":
 		b.WriteString("A redirect (30x) of the user's browser, with no body for the program.\n\n")
+	case e.ResponseFormat == "binary" && (e.Chain == "v3/statements" || e.Chain == "v3/global/statements"):
+		b.WriteString("The statement file itself, which the `sink` option writes to a file (or an `io.Writer`). WeChat Pay signs `{\"sha1\":\"…\"}` with the file's SHA-1 from the `Wechatpay-Statement-Sha1` header; the client verifies that signature and checks the file against the digest (`wechatpay.ErrDigestMismatch` otherwise).\n\n")
 	case e.ResponseFormat == "binary":
 		b.WriteString("The file itself, which the `sink` option writes to a file (or an `io.Writer`); WeChat Pay does not sign it.\n\n")
 	case len(e.Response) == 0:

@@ -9,6 +9,7 @@
 package transport
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -213,7 +214,7 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		}
 		return terr("write", true, err)
 	}
-	if err := freq.Write(c.bw); err != nil {
+	if err := write(freq, req, c.bw); err != nil {
 		return nil, writeFailed(err)
 	}
 	if err := c.bw.Flush(); err != nil {
@@ -328,6 +329,17 @@ func writeRequest(freq *fasthttp.Request, req *middleware.Request) {
 	case len(req.Body) > 0:
 		freq.SetBodyRaw(req.Body)
 	}
+}
+
+// write writes the request. A DELETE without a body goes out without
+// Content-Length, as wechatpay-php (curl) and the Node SDK send it, where
+// fasthttp would write "Content-Length: 0": the header alone is the whole
+// request, its Host and target set already.
+func write(freq *fasthttp.Request, req *middleware.Request, w *bufio.Writer) error {
+	if req.Method == http.MethodDelete && req.Stream == nil && len(req.Body) == 0 {
+		return freq.Header.Write(w)
+	}
+	return freq.Write(w)
 }
 
 func copyHeader(h *fasthttp.ResponseHeader) http.Header {
