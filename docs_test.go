@@ -556,3 +556,21 @@ func TestDocLinks(t *testing.T) {
 	}
 	t.Logf("%d relative links resolve", n)
 }
+
+// Every guide in docs/ ends by pointing at the endpoint index, so that a
+// reader of any guide finds "Native下单" or "申请退款" by the name they know.
+func TestGuidesLinkTheEndpointIndex(t *testing.T) {
+	guides, err := filepath.Glob("docs/*.md")
+	if err != nil || len(guides) == 0 {
+		t.Fatalf("no guides: %v", err)
+	}
+	for _, g := range append(guides, "README.md", "README.zh-CN.md") {
+		data, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "endpoints/README.md)") {
+			t.Errorf("%s does not link the endpoint index (docs/endpoints/README.md)", g)
+		}
+	}
+}
