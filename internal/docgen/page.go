@@ -236,8 +236,10 @@ func (p *pageDoc) webhookBody(b *strings.Builder, e *catalog.Entry, h string) {
 	for _, blk := range ex.blocks {
 		fmt.Fprintf(b, "%s\n\n```go\n%s```\n\n", blk.intro, blk.code)
 	}
-	fmt.Fprintf(b, "Other web frameworks give the raw headers and body to `nf.%s(header, rawBody)`. Notifications come more than once: make the handling idempotent ([notifications.md](%s)).\n\n",
-		map[string]string{"v2": "ParseV2Notification", "v3": "ParseNotification"}[e.Protocol], p.rel("docs/notifications.md"))
+	fmt.Fprintf(b, "Other web frameworks give the raw headers and body to `nf.%s(header, rawBody)`%s. Notifications come more than once: make the handling idempotent; `nf.ExactlyOnce` runs it once across the instances sharing its store ([notifications.md](%s#exactly-once-across-instances)).\n\n",
+		map[string]string{"v2": "ParseV2Notification", "v3": "ParseNotification"}[e.Protocol],
+		map[string]string{"v2": "", "v3": " (`ParseNotificationContext(ctx, header, rawBody)` for a client in certificate mode)"}[e.Protocol],
+		p.rel("docs/notifications.md"))
 	p.notes.write(b, "", "go")
 
 	fmt.Fprintf(b, "%s The acknowledgement\n\n", h)
