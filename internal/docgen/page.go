@@ -168,6 +168,8 @@ func (p *pageDoc) openapiBody(b *strings.Builder, e *catalog.Entry, h string, mu
 	}
 	if fs := e.EncryptedFields(); len(fs) > 0 {
 		fmt.Fprintf(b, "The fields marked encrypted are sensitive (敏感信息): sent encrypted with WeChat Pay's public key or platform certificate, whose ID the `Wechatpay-Serial` header names. A `SensitiveEncrypter` does both, as the code below shows; the validate step ([validation.md](%s)) refuses such a field in clear text.\n\n", p.rel("docs/validation.md"))
+	} else if e.Protocol == "v3" && e.Request.Find("headers.Wechatpay-Serial") != nil {
+		fmt.Fprintf(b, "`Wechatpay-Serial` is set by the client, to the key it verifies with (the WeChat Pay public key ID, else the newest valid platform certificate's serial): the code below does not give it ([validation.md](%s#the-wechatpay-serial-header)).\n\n", p.rel("docs/validation.md"))
 	}
 	p.notes.write(b, m, "request")
 
