@@ -168,6 +168,8 @@ func (p *pageDoc) openapiBody(b *strings.Builder, e *catalog.Entry, h string, mu
 	}
 	if fs := e.EncryptedFields(); len(fs) > 0 {
 		fmt.Fprintf(b, "The fields marked encrypted are sensitive (敏感信息): sent encrypted with WeChat Pay's public key or platform certificate, whose ID the `Wechatpay-Serial` header names. A `SensitiveEncrypter` does both, as the code below shows; the validate step ([validation.md](%s)) refuses such a field in clear text.\n\n", p.rel("docs/validation.md"))
+	} else if e.Protocol == "v3" && e.Request.Find("headers.Wechatpay-Serial") != nil {
+		fmt.Fprintf(b, "`Wechatpay-Serial` is set by the client, to the key it verifies with (the WeChat Pay public key ID, else the newest valid platform certificate's serial): the code below does not give it ([validation.md](%s#the-wechatpay-serial-header)).\n\n", p.rel("docs/validation.md"))
 	}
 	p.notes.write(b, m, "request")
 
@@ -236,8 +238,10 @@ func (p *pageDoc) webhookBody(b *strings.Builder, e *catalog.Entry, h string) {
 	for _, blk := range ex.blocks {
 		fmt.Fprintf(b, "%s\n\n```go\n%s```\n\n", blk.intro, blk.code)
 	}
-	fmt.Fprintf(b, "Other web frameworks give the raw headers and body to `nf.%s(header, rawBody)`. Notifications come more than once: make the handling idempotent ([notifications.md](%s)).\n\n",
-		map[string]string{"v2": "ParseV2Notification", "v3": "ParseNotification"}[e.Protocol], p.rel("docs/notifications.md"))
+	fmt.Fprintf(b, "Other web frameworks give the raw headers and body to `nf.%s(header, rawBody)`%s. Notifications come more than once: make the handling idempotent; `nf.ExactlyOnce` runs it once across the instances sharing its store ([notifications.md](%s#exactly-once-across-instances)).\n\n",
+		map[string]string{"v2": "ParseV2Notification", "v3": "ParseNotification"}[e.Protocol],
+		map[string]string{"v2": "", "v3": " (`ParseNotificationContext(ctx, header, rawBody)` for a client in certificate mode)"}[e.Protocol],
+		p.rel("docs/notifications.md"))
 	p.notes.write(b, "", "go")
 
 	fmt.Fprintf(b, "%s The acknowledgement\n\n", h)
