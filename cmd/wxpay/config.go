@@ -74,6 +74,7 @@ func configError(path string, err error) error {
 // fileKeys names Config's fields as the configuration file writes them,
 // longest first where one is the start of another.
 var fileKeys = strings.NewReplacer(
+	"Config.MchID, Serial, PrivateKey and Certs (or APIv3Key)", "mchid, serial, private_key and certs (or apiv3_key)",
 	"Config.MchID, Serial, PrivateKey and Certs", "mchid, serial, private_key and certs",
 	"(MchID, Serial, PrivateKey, Certs), APIv2 (Secret)", "(mchid, serial, private_key, certs), APIv2 (secret)",
 	"Config.Merchant.Cert", "merchant.cert",

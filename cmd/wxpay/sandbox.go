@@ -35,7 +35,8 @@ func sandboxCommand(e *env) *cobra.Command {
 		Use:   "sandbox",
 		Short: "run a local fake WeChat Pay and write a client config for it",
 		Long: "Runs a local fake WeChat Pay (package wechatpaytest) until interrupted: it answers\n" +
-			"every documented endpoint, checks signatures and required parameters, keeps the\n" +
+			"every documented endpoint, checks signatures and parameters (types, enums, lengths,\n" +
+			"sensitive fields in clear text) as WeChat Pay does, keeps the\n" +
 			"payment lifecycle's state (orders, payments, refunds, bills), signs its answers, and\n" +
 			"sends notifications. It writes a client configuration for itself (--config-out, or\n" +
 			"DIR/wechatpay.json with --data DIR) and logs a line per request on standard error.\n\n" +
@@ -57,13 +58,13 @@ func sandboxCommand(e *env) *cobra.Command {
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&f.listen, "listen", "127.0.0.1:0", "`ADDR`ess to listen on (default: the data directory's last address, else a free port)")
+	fs.StringVar(&f.listen, "listen", "", "`ADDR`ess to listen on (default: the data directory's last address, else 127.0.0.1 on a free port)")
 	fs.StringVar(&f.configOut, "config-out", "", "write a client config to `FILE`, with the key and certificate files beside it (default DIR/wechatpay.json with --data)")
 	fs.StringVar(&f.mode, "mode", "publickey", "how answers are signed: certificate (平台证书), publickey (微信支付公钥) or both")
 	fs.StringVar(&f.data, "data", "", "keep keys, address, orders and refunds in `DIR`, across restarts")
 	fs.BoolVar(&f.tls, "tls", false, "serve HTTPS, with mutual TLS for APIv2 --security calls")
 	fs.BoolVar(&f.strict, "strict", false, "answer orders the sandbox did not create with 404 ORDER_NOT_EXIST (default true with --data)")
-	fs.DurationVar(&f.refundDelay, "refund-delay", time.Second, "how long a refund stays PROCESSING; negative: until `wxpay sandbox refund-complete`")
+	fs.DurationVar(&f.refundDelay, "refund-delay", time.Second, "how long a refund stays PROCESSING, as a `DURATION` (1s, 500ms); negative: until 'wxpay sandbox refund-complete'")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not log requests and notifications")
 	cmd.AddCommand(sandboxPayCommand(e), sandboxRefundCommand(e), sandboxOrdersCommand(e))
 	return cmd
@@ -86,7 +87,11 @@ func runSandbox(cmd *cobra.Command, e *env, f *sandboxFlags, listenGiven bool) e
 		opts = append(opts, wechatpaytest.WithDataDir(f.data))
 	}
 	if listenGiven || f.data == "" {
-		l, err := net.Listen("tcp", f.listen)
+		addr := f.listen
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fail(e, cmd, exitFailure, "%v", err)
 		}
