@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,12 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wechatpay-go/wechatpay"
-	"github.com/wechatpay-go/wechatpay/crypto"
 )
-
-// bootstrapSerial names the placeholder key a config without any WeChat Pay
-// key gets for the download; no answer ever names it.
-const bootstrapSerial = "wxpay-certificates-bootstrap"
 
 // certificatesCommand is `wxpay certificates`: it downloads the platform
 // certificates (平台证书, v3/certificates), decrypts them with the APIv3
@@ -51,13 +45,10 @@ func runCertificates(cmd *cobra.Command, e *env, dir, baseURL string) error {
 	if cfg.APIv3Key.IsZero() {
 		return failed(fmt.Errorf("%s has no apiv3_key: the certificates are encrypted with the APIv3 key (APIv3密钥)", path))
 	}
-	opened, err := bootstrap(&cfg)
-	if err != nil {
-		return failed(fmt.Errorf("%s: private_key: %w", path, err))
-	}
-	if opened != nil {
-		defer opened.Close() // after client.Close, deferred below
-	}
+	// A config that trusts no WeChat Pay key yet (no certs, as before the
+	// first download) makes a client in certificate mode; the download is
+	// verified with the certificates it delivers, which the APIv3 key
+	// authenticates.
 	client, err := e.clientFor(cfg)
 	if err != nil {
 		return failed(err)
@@ -133,41 +124,4 @@ func certificateStatus(c *wechatpay.PlatformCertificate, now time.Time) string {
 		return "expired"
 	}
 	return fmt.Sprintf("valid, %d days left", int(c.NotAfter().Sub(now).Hours()/24))
-}
-
-// bootstrap lets a config that trusts no WeChat Pay key yet (certs empty, as
-// before the first download) make the download: the client needs a key to
-// be built, so it gets the merchant's own public key under a serial no
-// answer names. The download is verified with the certificates it
-// delivers, which the APIv3 key authenticates.
-//
-// A key in an HSM (a pkcs11: URI) is opened here, once, to read its public
-// key, and handed to New as a signer: opening it twice would log in twice,
-// and a wrong PIN would count twice towards locking the token. The caller
-// closes what is returned, after the client.
-func bootstrap(cfg *wechatpay.Config) (io.Closer, error) {
-	if len(cfg.Certs) > 0 {
-		return nil, nil
-	}
-	switch k := cfg.PrivateKey.(type) {
-	case []byte:
-		key, err := crypto.ParsePrivateKey(k)
-		if err != nil {
-			return nil, nil // New reports it
-		}
-		cfg.Certs = map[string]any{bootstrapSerial: &key.PublicKey}
-	case crypto.Secret: // a key URI (configfile)
-		uri := k.Reveal()
-		signer, err := crypto.LoadSigner(string(uri))
-		clear(uri)
-		if err != nil {
-			return nil, err
-		}
-		cfg.PrivateKey = signer
-		cfg.Certs = map[string]any{bootstrapSerial: signer.Public()}
-		if c, ok := signer.(io.Closer); ok {
-			return c, nil
-		}
-	}
-	return nil, nil
 }
