@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
@@ -219,7 +220,9 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (r
 	if o.Timeout > 0 {
 		timeout = o.Timeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	// context.WithTimeout, without its timer when nothing else can end the
+	// call (see internal/callctx).
+	ctx, cancel := callctx.WithDeadline(ctx, time.Now().Add(timeout))
 	defer cancel()
 	h := c.handlers[proto]
 	if o.Handler != nil {
