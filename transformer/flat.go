@@ -147,4 +147,3 @@ func plainChars(text string, cdata bool) bool {
 	}
 	return true
 }
-
