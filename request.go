@@ -429,6 +429,9 @@ func encodeJSON(v any) ([]byte, error) {
 		}
 		return b, nil
 	}
+	if b, ok := appendJSON(make([]byte, 0, 256), v, 0); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

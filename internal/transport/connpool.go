@@ -119,8 +119,16 @@ func putWriter(w *bufio.Writer) {
 }
 
 // waitAnswer blocks until the first byte of an answer arrives (or the read
-// fails), holding no buffer, then gives the connection a pooled reader.
-func (c *pconn) waitAnswer() error {
+// fails) and gives the connection a pooled reader. With eager, the reader
+// is taken first and the wait is a read into it, as usual; otherwise the
+// wait holds no buffer, at the cost of a one-byte read before the rest.
+func (c *pconn) waitAnswer(eager bool) error {
+	if eager {
+		c.br = readers.Get().(*bufio.Reader)
+		c.br.Reset(c.Conn)
+		_, err := c.br.Peek(1)
+		return err
+	}
 	for range 100 { // as bufio gives up on a reader that returns nothing
 		n, err := c.Conn.Read(c.first.b[:])
 		if n > 0 {

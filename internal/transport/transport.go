@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -68,7 +69,12 @@ type Transport struct {
 	maxBody      int64         // largest answer body held in memory
 	writeTimeout time.Duration // to write the request; 0: only the call's deadline
 	readTimeout  time.Duration // to read the answer; 0: only the call's deadline
+	eagerWaits   atomic.Int64  // calls waiting for an answer with a reader in hand
 }
+
+// maxEagerWaits is how many calls may wait for their answer holding a
+// reader (8 KiB each); the others wait without one.
+const maxEagerWaits = 64
 
 // New builds a Transport. It fails only when the proxy's dialer cannot be
 // made.
@@ -215,7 +221,7 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 			// closes the connection while a large request is being written:
 			// its alert, sent before, is waiting to be read.
 			c.SetReadDeadline(time.Now().Add(alertWait))
-			if perr := c.waitAnswer(); perr != nil {
+			if perr := c.waitAnswer(false); perr != nil {
 				if rej := t.pool.certRejected(perr); rej != nil {
 					return terr("dial", false, rej)
 				}
@@ -238,8 +244,19 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		return nil, terr("read", true, err)
 	}
 	// The first byte is read here rather than by fasthttp, which reports
-	// any failure to read it as io.EOF, hiding the cause.
-	if err := c.waitAnswer(); err != nil {
+	// any failure to read it as io.EOF, hiding the cause. A few calls wait
+	// for it with a reader in hand, saving a system call; past them, a
+	// call waits without one, so that many calls in flight hold no
+	// buffers.
+	eager := t.eagerWaits.Add(1) <= maxEagerWaits
+	if !eager {
+		t.eagerWaits.Add(-1)
+	}
+	err = c.waitAnswer(eager)
+	if eager {
+		t.eagerWaits.Add(-1)
+	}
+	if err != nil {
 		if !reused && key.mtls {
 			// Under TLS 1.3 the server judges the merchant certificate
 			// after the client has finished its handshake and sent the
