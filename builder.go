@@ -314,6 +314,7 @@ const (
 type Client struct {
 	mchid     string
 	base      *url.URL
+	baseStr   string // base.String(), made once
 	timeout   time.Duration
 	userAgent string
 	v3ok      bool
@@ -412,6 +413,9 @@ func New(cfg Config) (*Client, error) {
 		bad("BaseURL", "is not an absolute http(s) URL", err)
 	}
 	c.base = u
+	if u != nil {
+		c.baseStr = u.String()
+	}
 	c.certPath = cfg.CertificatesPath
 	if c.certPath == "" {
 		c.certPath = certificatesPath(u)

@@ -222,8 +222,15 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (r
 	}
 	// context.WithTimeout, without its timer when nothing else can end the
 	// call (see internal/callctx).
-	ctx, cancel := callctx.WithDeadline(ctx, time.Now().Add(timeout))
-	defer cancel()
+	deadline := time.Now().Add(timeout)
+	if cc := callctx.New(ctx, deadline); cc != nil {
+		defer cc.Release()
+		ctx = cc
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	h := c.handlers[proto]
 	if o.Handler != nil {
 		h = o.Handler.Compose(c.transport)

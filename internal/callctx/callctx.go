@@ -23,18 +23,17 @@ type Context struct {
 	cancel context.CancelFunc
 }
 
-// WithDeadline returns a context ending at d, and the function that
-// releases it, as context.WithDeadline does. When parent can be cancelled
-// it is context.WithDeadline.
-func WithDeadline(parent context.Context, d time.Time) (context.Context, context.CancelFunc) {
+// New returns a context ending at d, to be released with Release once the
+// call is over, as a context.WithDeadline is cancelled; nil when parent can
+// be cancelled: context.WithDeadline is then the context to use.
+func New(parent context.Context, d time.Time) *Context {
 	if parent.Done() != nil {
-		return context.WithDeadline(parent, d)
+		return nil
 	}
 	if cur, ok := parent.Deadline(); ok && cur.Before(d) {
 		d = cur
 	}
-	c := &Context{parent: parent, deadline: d}
-	return c, c.release
+	return &Context{parent: parent, deadline: d}
 }
 
 // DeadlineOnly reports whether ctx ends at its deadline and by nothing
@@ -93,9 +92,9 @@ func (c *Context) real() context.Context {
 	return c.inner
 }
 
-// release stops the timer, if one was made; the context is then
+// Release stops the timer, if one was made; the context is then
 // cancelled.
-func (c *Context) release() {
+func (c *Context) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.inner == nil {

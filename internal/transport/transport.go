@@ -70,6 +70,21 @@ type Transport struct {
 	writeTimeout time.Duration // to write the request; 0: only the call's deadline
 	readTimeout  time.Duration // to read the answer; 0: only the call's deadline
 	eagerWaits   atomic.Int64  // calls waiting for an answer with a reader in hand
+	lastAddr     atomic.Pointer[hostAddr]
+}
+
+// hostAddr is the dial address of a URL's scheme and host.
+type hostAddr struct{ scheme, host, addr string }
+
+// addrOf returns hostPort(u), remembering the last one: a client calls one
+// host nearly always.
+func (t *Transport) addrOf(u *url.URL) string {
+	if a := t.lastAddr.Load(); a != nil && a.host == u.Host && a.scheme == u.Scheme {
+		return a.addr
+	}
+	a := &hostAddr{scheme: u.Scheme, host: u.Host, addr: hostPort(u)}
+	t.lastAddr.Store(a)
+	return a.addr
 }
 
 // maxEagerWaits is how many calls may wait for their answer holding a
@@ -152,7 +167,7 @@ const alertWait = 200 * time.Millisecond
 // reached the server.
 func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
 	u := req.URL
-	key := poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
+	key := poolKey{addr: t.addrOf(u), tls: u.Scheme == "https", mtls: req.Security}
 	deadline, _ := ctx.Deadline()
 	terr := func(op string, sent bool, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -190,8 +205,6 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	}
 
 	freq := fasthttp.AcquireRequest()
-	fresp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseResponse(fresp)
 	writeRequest(freq, req)
 
 	// A cancelled context interrupts whatever the connection is doing. A
@@ -268,6 +281,10 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		}
 		return nil, terr("read", true, err)
 	}
+	// Taken only now, as the reader: a call waiting for its answer holds
+	// neither.
+	fresp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(fresp)
 	fresp.StreamBody = req.Sink != nil
 	if err := fresp.ReadLimitBody(c.br, int(t.maxBody)); err != nil {
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
