@@ -150,6 +150,14 @@ type Config struct {
 	// DefaultMaxIdleConns when zero.
 	MaxIdleConns int
 
+	// MaxConnsPerHost bounds the connections open to one host (idle, in
+	// use or being dialled). A call beyond it waits for a connection to
+	// come free, in the order the calls came, until its context or timeout
+	// ends (a *TransportError with Sent false: nothing was sent). Zero:
+	// no bound, every call in flight has its own connection, as with
+	// net/http's transport.
+	MaxConnsPerHost int
+
 	// MaxResponseSize caps an answer body held in memory (downloads to a sink
 	// are not capped); DefaultMaxResponseSize when zero.
 	MaxResponseSize int64
@@ -306,6 +314,7 @@ const (
 type Client struct {
 	mchid     string
 	base      *url.URL
+	baseStr   string // base.String(), made once
 	timeout   time.Duration
 	userAgent string
 	v3ok      bool
@@ -404,6 +413,9 @@ func New(cfg Config) (*Client, error) {
 		bad("BaseURL", "is not an absolute http(s) URL", err)
 	}
 	c.base = u
+	if u != nil {
+		c.baseStr = u.String()
+	}
 	c.certPath = cfg.CertificatesPath
 	if c.certPath == "" {
 		c.certPath = certificatesPath(u)
@@ -438,6 +450,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if r := cfg.Retry; r != nil && (r.MaxAttempts < 0 || r.BaseDelay < 0 || r.MaxDelay < 0 || r.AttemptTimeout < 0) {
 		bad("Retry", "has a negative field: MaxAttempts, BaseDelay, MaxDelay and AttemptTimeout are zero (the default) or positive", nil)
+	}
+	if cfg.MaxConnsPerHost < 0 {
+		bad("MaxConnsPerHost", "is negative: zero (no bound) or a positive number of connections", nil)
 	}
 	var merchantCert *tls.Certificate
 	if cfg.Merchant != nil {
@@ -480,6 +495,7 @@ func New(cfg Config) (*Client, error) {
 		WriteTimeout:    cfg.WriteTimeout,
 		ReadTimeout:     cfg.ReadTimeout,
 		MaxIdleConns:    maxIdle,
+		MaxConnsPerHost: cfg.MaxConnsPerHost,
 		MaxBodySize:     maxBody,
 	})
 	if err != nil {

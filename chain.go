@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
@@ -219,8 +220,17 @@ func (c *Client) do(ctx context.Context, method, template string, o *Options) (r
 	if o.Timeout > 0 {
 		timeout = o.Timeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	// context.WithTimeout, without its timer when nothing else can end the
+	// call (see internal/callctx).
+	deadline := time.Now().Add(timeout)
+	if cc := callctx.New(ctx, deadline); cc != nil {
+		defer cc.Release()
+		ctx = cc
+	} else {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	h := c.handlers[proto]
 	if o.Handler != nil {
 		h = o.Handler.Compose(c.transport)

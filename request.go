@@ -49,25 +49,32 @@ func (c *Client) newRequest(method, template string, o *Options) (*middleware.Re
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, rawQuery = path[:i], path[i+1:]
 	}
-	base := c.base
+	base := c.baseStr
 	if o.BaseURL != "" {
-		if base, err = parseBaseURL(o.BaseURL); err != nil {
+		b, err := parseBaseURL(o.BaseURL)
+		if err != nil {
 			return nil, "", nil, &OptionError{Option: "base_uri", Problem: err.Error()}
 		}
+		base = b.String()
 	}
-	u, err := url.Parse(base.String() + path)
+	full := base + path
+	u, err := url.Parse(full)
 	if err != nil {
 		return nil, "", nil, &OptionError{Option: "path", Problem: err.Error()}
 	}
 	u.RawQuery = rawQuery
+	pathname := "/" + path
+	if strings.HasSuffix(base, "/") { // always: parseBaseURL sees to it
+		pathname = full[len(base)-1:] // the same, without a copy
+	}
 
 	// The body, query and headers.
 	req := &middleware.Request{
 		Method:     method,
 		URL:        u,
-		Pathname:   "/" + path,
+		Pathname:   pathname,
 		Template:   template,
-		Header:     http.Header{"User-Agent": {c.userAgent}},
+		Header:     defaultHeaders(c.userAgent, proto, o),
 		StreamSize: -1,
 		Security:   o.Security,
 		Nonceless:  o.Nonceless,
@@ -343,13 +350,31 @@ const (
 	contentTypeV2 = "text/xml; charset=utf-8"
 )
 
-// buildBody sets the body, query and content headers of req from o.
+// defaultHeaders returns the headers every call starts with: User-Agent,
+// and the protocol's Accept and Content-Type (see the constants above).
+// Their values share one array, and the map has room for the headers the
+// steps add, so that a call's headers cost a few allocations.
+func defaultHeaders(userAgent string, proto Protocol, o *Options) http.Header {
+	accept, contentType := acceptV3, contentTypeV3
+	switch {
+	case proto == APIv2:
+		accept, contentType = acceptV2, contentTypeV2
+	case o.JSON != nil:
+		contentType = contentTypeJS
+	}
+	v := make([]string, 3)
+	v[0], v[1], v[2] = userAgent, accept, contentType
+	h := make(http.Header, 6)
+	h["User-Agent"], h["Accept"], h["Content-Type"] = v[0:1:1], v[1:2:2], v[2:3:3]
+	return h
+}
+
+// buildBody sets the body and query of req from o, and the content type of
+// a body that names its own.
 func buildBody(req *middleware.Request, proto Protocol, o *Options) error {
 	queryAsFields := false
 	switch proto {
 	case APIv3:
-		req.Header.Set("Accept", acceptV3)
-		req.Header.Set("Content-Type", contentTypeV3)
 		if o.XML != nil {
 			return &OptionError{Option: "xml", Problem: "is for APIv2 (v2/…) paths; APIv3 calls take json"}
 		}
@@ -359,11 +384,8 @@ func buildBody(req *middleware.Request, proto Protocol, o *Options) error {
 				return err
 			}
 			req.Body = body
-			req.Header.Set("Content-Type", contentTypeJS)
 		}
 	case APIv2:
-		req.Header.Set("Accept", acceptV2)
-		req.Header.Set("Content-Type", contentTypeV2)
 		if o.JSON != nil {
 			return &OptionError{Option: "json", Problem: "is for APIv3 paths; APIv2 (v2/…) calls take xml"}
 		}
@@ -427,6 +449,9 @@ func encodeJSON(v any) ([]byte, error) {
 		if !json.Valid(b) {
 			return nil, &OptionError{Option: "json", Problem: "the json.RawMessage is not valid JSON"}
 		}
+		return b, nil
+	}
+	if b, ok := appendJSON(make([]byte, 0, 256), v, 0); ok {
 		return b, nil
 	}
 	var buf bytes.Buffer

@@ -56,3 +56,8 @@ var (
 // has expired, was revoked or replaced, or is not this merchant's. The
 // server processed nothing: TransportError.Sent is false.
 var ErrMerchantCertRejected = transport.ErrMerchantCertRejected
+
+// ErrClosed is wrapped by the *TransportError of a call made after
+// Client.Close, or waiting for a connection (Config.MaxConnsPerHost) when
+// Close was called: nothing was sent, TransportError.Sent is false.
+var ErrClosed = transport.ErrClosed

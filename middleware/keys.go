@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"crypto/rsa"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -96,7 +97,7 @@ func (k *Keys) All() []KeyInfo {
 	for _, info := range *m {
 		out = append(out, info)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Serial < out[j].Serial })
+	slices.SortFunc(out, func(a, b KeyInfo) int { return strings.Compare(a.Serial, b.Serial) })
 	return out
 }
 

@@ -32,10 +32,14 @@ type Response struct {
 	// Request is the request that produced the answer, as it was sent.
 	Request *Request
 
-	once   sync.Once
-	fields map[string]any // APIv2 answer, parsed by transform_response
-	json   []byte         // Body, or the APIv2 fields as JSON
-	err    error
+	// An APIv2 answer's fields, set by transform_response or parsed at the
+	// first ask; its JSON, made only when asked for.
+	parseOnce sync.Once
+	fields    map[string]any
+	parseErr  error
+	jsonOnce  sync.Once
+	json      []byte // Body, or the APIv2 fields as JSON
+	jsonErr   error
 }
 
 // RequestID returns the Request-ID header WeChat Pay puts on every answer;
@@ -44,10 +48,10 @@ func (r *Response) RequestID() string { return r.Header.Get("Request-ID") }
 
 // XML returns the fields of an APIv2 XML answer.
 func (r *Response) XML() (map[string]any, error) {
-	r.decode()
+	r.parse()
 	if r.fields == nil {
-		if r.err != nil {
-			return nil, r.err
+		if r.parseErr != nil {
+			return nil, r.parseErr
 		}
 		return nil, fmt.Errorf("wechatpay: the answer is not XML")
 	}
@@ -74,8 +78,11 @@ func (r *Response) Get(path string) gjson.Result {
 // there, so use string fields or the ",string" option).
 func (r *Response) Unmarshal(v any) error {
 	r.decode()
-	if r.err != nil {
-		return r.err
+	if r.parseErr != nil {
+		return r.parseErr
+	}
+	if r.jsonErr != nil {
+		return r.jsonErr
 	}
 	if err := json.Unmarshal(r.json, v); err != nil {
 		return fmt.Errorf("wechatpay: decoding the answer: %w", err)
@@ -88,16 +95,26 @@ func (r *Response) setFields(m map[string]any) {
 	r.fields = m
 }
 
-func (r *Response) decode() {
-	r.once.Do(func() {
+// parse reads the fields of an XML answer that transform_response did not
+// read (one from a custom stack, say).
+func (r *Response) parse() {
+	r.parseOnce.Do(func() {
 		if r.fields == nil && looksLikeXML(r.Body) {
-			r.fields, r.err = transformer.ToMap(r.Body[skipXMLSpace(r.Body):])
+			r.fields, r.parseErr = transformer.ToMap(r.Body[skipXMLSpace(r.Body):])
 		}
+	})
+}
+
+// decode makes the JSON that Get, JSON and Unmarshal read: the body, or
+// the fields of an XML answer.
+func (r *Response) decode() {
+	r.parse()
+	r.jsonOnce.Do(func() {
 		if r.fields == nil {
 			r.json = r.Body
 			return
 		}
-		r.json, r.err = json.Marshal(r.fields)
+		r.json, r.jsonErr = json.Marshal(r.fields)
 	})
 }
 

@@ -69,8 +69,7 @@ func Signer(mchid, serial string, key stdcrypto.Signer) Middleware {
 			if err != nil {
 				return nil, &SignError{Err: err}
 			}
-			req.Header.Set("Authorization", formatter.Authorization(mchid, nonce,
-				base64.StdEncoding.EncodeToString(sig), ts, serial))
+			req.Header.Set("Authorization", authorization(mchid, nonce, sig, ts, serial))
 			return next.Handle(ctx, req)
 		})
 	}
@@ -115,4 +114,23 @@ func joinCause(ctxErr, err error) error {
 		return ctxErr
 	}
 	return fmt.Errorf("%w: %w", ctxErr, err)
+}
+
+// authorization is formatter.Authorization with the signature encoded in
+// place, in a buffer on the stack: one allocation, the header's.
+func authorization(mchid, nonce string, sig []byte, ts, serial string) string {
+	var buf [768]byte
+	b := append(buf[:0], formatter.AuthorizationScheme...)
+	b = append(b, ` mchid="`...)
+	b = append(b, mchid...)
+	b = append(b, `",serial_no="`...)
+	b = append(b, serial...)
+	b = append(b, `",timestamp="`...)
+	b = append(b, ts...)
+	b = append(b, `",nonce_str="`...)
+	b = append(b, nonce...)
+	b = append(b, `",signature="`...)
+	b = base64.StdEncoding.AppendEncode(b, sig)
+	b = append(b, '"')
+	return string(b)
 }

@@ -37,7 +37,7 @@ type service struct {
 	received []map[string]string
 }
 
-func newService(t *testing.T, srv *wechatpaytest.Server) *service {
+func newService(t testing.TB, srv *wechatpaytest.Server) *service {
 	t.Helper()
 	s := &service{key: srv.Merchant.Key, mchid: srv.MchID, serial: srv.Merchant.Serial}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -106,7 +106,7 @@ func (s *service) requests() []map[string]string {
 }
 
 // setup starts WeChat Pay and a signing service holding the merchant key.
-func setup(t *testing.T) (*wechatpaytest.Server, *service) {
+func setup(t testing.TB) (*wechatpaytest.Server, *service) {
 	t.Helper()
 	srv := wechatpaytest.NewServer()
 	t.Cleanup(srv.Close)
@@ -120,7 +120,7 @@ func newSigner(srv *wechatpaytest.Server, svc *service) *remotesign.Signer {
 	return &remotesign.Signer{URL: svc.URL + "/v1/sign", MchID: srv.MchID, Serial: srv.Merchant.Serial}
 }
 
-func newClient(t *testing.T, srv *wechatpaytest.Server, key stdcrypto.Signer) *wechatpay.Client {
+func newClient(t testing.TB, srv *wechatpaytest.Server, key stdcrypto.Signer) *wechatpay.Client {
 	t.Helper()
 	cfg := srv.Config()
 	cfg.PrivateKey = key

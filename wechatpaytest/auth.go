@@ -146,7 +146,9 @@ func v2Sign(fields map[string]string, signType, secret string) (string, error) {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(k + "=" + fields[k])
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(fields[k])
 	}
 	b.WriteString("&key=" + secret)
 	var h hash.Hash
@@ -175,35 +177,41 @@ func signV2(fields map[string]string, signType, secret string) map[string]string
 	return out
 }
 
-// decodeXML reads a flat <xml><k>v</k>…</xml> document.
+// decodeXML reads a flat <xml><k>v</k>…</xml> document. RawToken, with the
+// tags matched here, reads it as Token would, without resolving namespaces
+// (names are taken by their local part).
 func decodeXML(b []byte) (map[string]string, error) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	out := map[string]string{}
-	depth := 0
+	var open []xml.Name
 	var key string
 	var text strings.Builder
 	for {
-		tok, err := d.Token()
+		tok, err := d.RawToken()
 		if err != nil {
 			return nil, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			depth++
-			if depth == 2 {
+			open = append(open, t.Name)
+			if len(open) == 2 {
 				key = t.Name.Local
 				text.Reset()
 			}
 		case xml.CharData:
-			if depth == 2 {
+			if len(open) == 2 {
 				text.Write(t)
 			}
 		case xml.EndElement:
-			if depth == 2 {
+			if len(open) == 0 || open[len(open)-1] != t.Name {
+				line, _ := d.InputPos()
+				return nil, &xml.SyntaxError{Msg: "unexpected end element </" + t.Name.Local + ">", Line: line}
+			}
+			if len(open) == 2 {
 				out[key] = text.String()
 			}
-			depth--
-			if depth == 0 {
+			open = open[:len(open)-1]
+			if len(open) == 0 {
 				return out, nil
 			}
 		}

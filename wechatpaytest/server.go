@@ -513,10 +513,19 @@ func (s *Server) report(p *Received) {
 const alphanum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 func randomString(n int) string {
+	// One read of random bytes, each kept when below the largest multiple
+	// of len(alphanum) (248), so that every character is equally likely.
 	b := make([]byte, n)
-	for i := range b {
-		x, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphanum))))
-		b[i] = alphanum[x.Int64()]
+	var pool [64]byte
+	for i, j := 0, len(pool); i < n; j++ {
+		if j == len(pool) {
+			rand.Read(pool[:])
+			j = 0
+		}
+		if c := pool[j]; int(c) < 256/len(alphanum)*len(alphanum) {
+			b[i] = alphanum[int(c)%len(alphanum)]
+			i++
+		}
 	}
 	return string(b)
 }

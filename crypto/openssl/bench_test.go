@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -24,6 +25,10 @@ import (
 // (see benchserver_test.go), so cpu-µs/op is the client's cost alone;
 // server-cpu-µs/op is the child's, and x-floor is the client's cost over
 // the floor, crypto/rsa's sign plus verify, measured in the same run.
+// net-floor-cpu-µs is a bare round trip to the child over a kept-alive
+// connection (a request head written, an answer of the same size read,
+// the child signing in between as for a call), and x-floors the client's
+// cost over both floors: what the client's own code adds.
 
 // benchMessage is a typical APIv3 string to sign.
 var benchMessage = []byte("POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n" +
@@ -162,7 +167,7 @@ func BenchmarkAPIv3Call(b *testing.B) {
 	}
 	// run calls with signer; with opensslVerify, the "verifier" step checks
 	// answers with OpenSSL.
-	run := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool, floor cryptoOps) {
+	run := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool, floor cryptoOps, inFlight int) {
 		cfg := srv.config()
 		cfg.PrivateKey = signer
 		client, err := wechatpay.New(cfg)
@@ -194,30 +199,141 @@ func BenchmarkAPIv3Call(b *testing.B) {
 			b.Fatal(err)
 		}
 		floorBefore, floorOK := floorCPU(b, floor)
+		netBefore, _ := srv.netFloorCPU(b)
 		serverStart, serverOK := srv.cpuTime()
-		cpu := loop(b, call)
+		var cpu float64
+		if inFlight > 1 {
+			cpu = loopParallel(b, inFlight, call)
+		} else {
+			cpu = loop(b, call)
+		}
 		serverEnd, _ := srv.cpuTime()
 		floorAfter, _ := floorCPU(b, floor)
+		netAfter, _ := srv.netFloorCPU(b)
 		if serverOK {
 			b.ReportMetric(perOp(serverEnd-serverStart, b.N), "server-cpu-µs/op")
 		}
 		if floorOK {
 			f := (floorBefore + floorAfter) / 2
+			nf := (netBefore + netAfter) / 2
 			b.ReportMetric(float64(f.Microseconds()), "floor-cpu-µs")
 			b.ReportMetric(cpu/float64(f.Microseconds()), "x-floor")
+			// The bare round trip: the system calls and wake-ups every
+			// call pays on this machine, whatever the client.
+			b.ReportMetric(float64(nf.Microseconds()), "net-floor-cpu-µs")
+			b.ReportMetric(cpu/float64((f+nf).Microseconds()), "x-floors")
 		}
 	}
-	b.Run("crypto-rsa", func(b *testing.B) { run(b, key, false, rsaOps(key)) })
+	b.Run("crypto-rsa", func(b *testing.B) { run(b, key, false, rsaOps(key), 1) })
 	b.Run("openssl-sign", func(b *testing.B) {
 		priv, _ := opensslKeys(b, key)
-		run(b, priv, false, cryptoOps{sign: opensslSign(priv), verify: rsaOps(key).verify})
+		run(b, priv, false, cryptoOps{sign: opensslSign(priv), verify: rsaOps(key).verify}, 1)
 	})
 	b.Run("openssl", func(b *testing.B) {
 		priv, pub := opensslKeys(b, key)
-		run(b, priv, true, cryptoOps{sign: opensslSign(priv), verify: pub.Verify})
+		run(b, priv, true, cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 1)
 	})
+	// Eight calls in flight at once, each from its own goroutine: the
+	// client's CPU per call against the same sequential floor.
+	b.Run("crypto-rsa-8", func(b *testing.B) { run(b, key, false, rsaOps(key), 8) })
+	b.Run("openssl-8", func(b *testing.B) {
+		priv, pub := opensslKeys(b, key)
+		run(b, priv, true, cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 8)
+	})
+}
+
+// loopParallel is loop with n goroutines making the calls at once.
+func loopParallel(b *testing.B, n int, op func() error) float64 {
+	b.ReportAllocs()
+	start, ok := processCPU()
+	b.SetParallelism((n + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	end, _ := processCPU()
+	if !ok {
+		return 0
+	}
+	cpu := perOp(end-start, b.N)
+	b.ReportMetric(cpu, "cpu-µs/op")
+	return cpu
 }
 
 func opensslSign(k *openssl.PrivateKey) func([]byte) ([]byte, error) {
 	return func(d []byte) ([]byte, error) { return k.Sign(nil, d, stdcrypto.SHA256) }
+}
+
+// BenchmarkSignVerify is the floor alone, one sign and one verify per
+// operation, and BenchmarkAPIv3CallOnly the calls alone, without the floor
+// measured around them: for instruction counts under callgrind, where the
+// cost of one operation is the difference between two runs of different
+// lengths divided by the difference in length (see docs/performance.md).
+func BenchmarkSignVerify(b *testing.B) {
+	key := testKey(b, 2048)
+	run := func(b *testing.B, ops cryptoOps) {
+		loop(b, func() error {
+			digest := sha256.Sum256(benchMessage)
+			sig, err := ops.sign(digest[:])
+			if err == nil {
+				err = ops.verify(digest[:], sig)
+			}
+			return err
+		})
+	}
+	b.Run("crypto-rsa", func(b *testing.B) { run(b, rsaOps(key)) })
+	b.Run("openssl", func(b *testing.B) {
+		priv, pub := opensslKeys(b, key)
+		run(b, cryptoOps{sign: opensslSign(priv), verify: pub.Verify})
+	})
+}
+
+func BenchmarkAPIv3CallOnly(b *testing.B) {
+	srv := startBenchServer(b)
+	key, err := crypto.ParsePrivateKey(srv.KeyPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool) {
+		cfg := srv.config()
+		cfg.PrivateKey = signer
+		client, err := wechatpay.New(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer client.Close()
+		if opensslVerify {
+			keys, err := openssl.NewKeyStore(client.Keys())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := client.Stack(wechatpay.APIv3).Replace("verifier", middleware.Verifier(keys)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		call := func() error {
+			res, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{
+				"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "Image形象店-深圳腾大-QQ公仔",
+				"out_trade_no": "1217752501201407033233368018", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+				"amount": wechatpay.M{"total": 100, "currency": "CNY"},
+			}})
+			if err == nil && res.Get("code_url").String() == "" {
+				err = errors.New("no code_url in the answer")
+			}
+			return err
+		}
+		if err := call(); err != nil { // connect first
+			b.Fatal(err)
+		}
+		loop(b, call)
+	}
+	b.Run("crypto-rsa", func(b *testing.B) { run(b, key, false) })
+	b.Run("openssl", func(b *testing.B) {
+		priv, _ := opensslKeys(b, key)
+		run(b, priv, true)
+	})
 }

@@ -20,10 +20,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
@@ -54,6 +57,7 @@ type Options struct {
 	WriteTimeout    time.Duration // to write a request; 0: only the call's deadline
 	ReadTimeout     time.Duration // to read an answer; 0: only the call's deadline
 	MaxIdleConns    int           // idle connections kept per host
+	MaxConnsPerHost int           // connections open per host, calls queue beyond; 0: no bound
 	MaxBodySize     int64         // largest answer body held in memory
 }
 
@@ -65,7 +69,27 @@ type Transport struct {
 	maxBody      int64         // largest answer body held in memory
 	writeTimeout time.Duration // to write the request; 0: only the call's deadline
 	readTimeout  time.Duration // to read the answer; 0: only the call's deadline
+	eagerWaits   atomic.Int64  // calls waiting for an answer with a reader in hand
+	lastAddr     atomic.Pointer[hostAddr]
 }
+
+// hostAddr is the dial address of a URL's scheme and host.
+type hostAddr struct{ scheme, host, addr string }
+
+// addrOf returns hostPort(u), remembering the last one: a client calls one
+// host nearly always.
+func (t *Transport) addrOf(u *url.URL) string {
+	if a := t.lastAddr.Load(); a != nil && a.host == u.Host && a.scheme == u.Scheme {
+		return a.addr
+	}
+	a := &hostAddr{scheme: u.Scheme, host: u.Host, addr: hostPort(u)}
+	t.lastAddr.Store(a)
+	return a.addr
+}
+
+// maxEagerWaits is how many calls may wait for their answer holding a
+// reader (8 KiB each); the others wait without one.
+const maxEagerWaits = 64
 
 // New builds a Transport. It fails only when the proxy's dialer cannot be
 // made.
@@ -103,6 +127,7 @@ func New(o Options) (*Transport, error) {
 			idleTimeout:    o.IdleConnTimeout,
 			opaqueIdle:     opaqueIdleTimeout,
 			maxIdle:        o.MaxIdleConns,
+			maxConns:       o.MaxConnsPerHost,
 		},
 	}, nil
 }
@@ -142,7 +167,7 @@ const alertWait = 200 * time.Millisecond
 // reached the server.
 func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middleware.Response, error) {
 	u := req.URL
-	key := poolKey{addr: hostPort(u), tls: u.Scheme == "https", mtls: req.Security}
+	key := poolKey{addr: t.addrOf(u), tls: u.Scheme == "https", mtls: req.Security}
 	deadline, _ := ctx.Deadline()
 	terr := func(op string, sent bool, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -180,24 +205,27 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 	}
 
 	freq := fasthttp.AcquireRequest()
-	fresp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(freq)
-	defer fasthttp.ReleaseResponse(fresp)
 	writeRequest(freq, req)
 
-	// A cancelled context interrupts whatever the connection is doing.
-	stop := context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+	// A cancelled context interrupts whatever the connection is doing. A
+	// call's own deadline needs no watch: it is the connection's deadline.
+	var stop func() bool
+	if !callctx.DeadlineOnly(ctx) {
+		stop = context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+	}
 	reusable := false
 	defer func() {
-		if stop() && reusable {
+		clean := c.doneReading()
+		if (stop == nil || stop()) && reusable && clean {
 			c.SetDeadline(time.Time{})
 			t.pool.put(c)
 			return
 		}
-		c.Close()
+		t.pool.discard(c)
 	}()
 
 	if err := armDeadline(ctx, c.SetWriteDeadline, deadline, t.writeTimeout); err != nil {
+		fasthttp.ReleaseRequest(freq)
 		return nil, terr("write", false, err)
 	}
 	writeFailed := func(err error) error {
@@ -206,7 +234,7 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 			// closes the connection while a large request is being written:
 			// its alert, sent before, is waiting to be read.
 			c.SetReadDeadline(time.Now().Add(alertWait))
-			if _, perr := c.br.Peek(1); perr != nil {
+			if perr := c.waitAnswer(false); perr != nil {
 				if rej := t.pool.certRejected(perr); rej != nil {
 					return terr("dial", false, rej)
 				}
@@ -214,10 +242,14 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		}
 		return terr("write", true, err)
 	}
-	if err := write(freq, req, c.bw); err != nil {
-		return nil, writeFailed(err)
+	bw := c.writer()
+	err = write(freq, req, bw)
+	if err == nil {
+		err = bw.Flush()
 	}
-	if err := c.bw.Flush(); err != nil {
+	putWriter(bw)
+	fasthttp.ReleaseRequest(freq)
+	if err != nil {
 		return nil, writeFailed(err)
 	}
 
@@ -225,8 +257,19 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		return nil, terr("read", true, err)
 	}
 	// The first byte is read here rather than by fasthttp, which reports
-	// any failure to read it as io.EOF, hiding the cause.
-	if _, err := c.br.Peek(1); err != nil {
+	// any failure to read it as io.EOF, hiding the cause. A few calls wait
+	// for it with a reader in hand, saving a system call; past them, a
+	// call waits without one, so that many calls in flight hold no
+	// buffers.
+	eager := t.eagerWaits.Add(1) <= maxEagerWaits
+	if !eager {
+		t.eagerWaits.Add(-1)
+	}
+	err = c.waitAnswer(eager)
+	if eager {
+		t.eagerWaits.Add(-1)
+	}
+	if err != nil {
 		if !reused && key.mtls {
 			// Under TLS 1.3 the server judges the merchant certificate
 			// after the client has finished its handshake and sent the
@@ -238,6 +281,10 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 		}
 		return nil, terr("read", true, err)
 	}
+	// Taken only now, as the reader: a call waiting for its answer holds
+	// neither.
+	fresp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(fresp)
 	fresp.StreamBody = req.Sink != nil
 	if err := fresp.ReadLimitBody(c.br, int(t.maxBody)); err != nil {
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) {
@@ -258,8 +305,17 @@ func (t *Transport) Handle(ctx context.Context, req *middleware.Request) (*middl
 			body = s
 			defer fresp.CloseBodyStream()
 		}
-	} else {
+	} else if gzipped {
 		body = bytes.NewReader(fresp.Body())
+	} else {
+		// Held in memory already, within MaxBodySize: one copy, which the
+		// Response keeps after fresp goes back to its pool.
+		b := fresp.Body()
+		if t.maxBody > 0 && int64(len(b)) > t.maxBody {
+			return nil, terr("read", true, ErrBodyTooLarge)
+		}
+		resp.Body = make([]byte, len(b))
+		copy(resp.Body, b)
 	}
 	if body != nil && gzipped {
 		zr, err := gzip.NewReader(body)
@@ -342,11 +398,37 @@ func write(freq *fasthttp.Request, req *middleware.Request, w *bufio.Writer) err
 	return freq.Write(w)
 }
 
+// copyHeader copies the answer's headers out of fasthttp's buffers, which
+// go back to their pool: every name and value into one string, every value
+// into one slice, so that a dozen headers cost a few allocations rather
+// than three each.
 func copyHeader(h *fasthttp.ResponseHeader) http.Header {
-	out := make(http.Header, h.Len())
+	n, size := 0, 0
 	for k, v := range h.All() {
-		key := http.CanonicalHeaderKey(string(k))
-		out[key] = append(out[key], string(v))
+		n++
+		size += len(k) + len(v)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for k, v := range h.All() {
+		b.Write(k)
+		b.Write(v)
+	}
+	all := b.String()
+	values := make([]string, n)
+	out := make(http.Header, n)
+	i, off := 0, 0
+	for k, v := range h.All() {
+		key := http.CanonicalHeaderKey(all[off : off+len(k)])
+		off += len(k)
+		values[i] = all[off : off+len(v)]
+		off += len(v)
+		if old, ok := out[key]; ok {
+			out[key] = append(old, values[i])
+		} else {
+			out[key] = values[i : i+1 : i+1]
+		}
+		i++
 	}
 	return out
 }
