@@ -43,29 +43,11 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 	case float64:
 		return appendJSONFloat(b, v)
 	case M:
-		return appendJSONObject(b, v, depth)
+		return appendJSONObject(b, v, depth, appendJSON)
 	case map[string]any:
-		return appendJSONObject(b, v, depth)
+		return appendJSONObject(b, v, depth, appendJSON)
 	case map[string]string:
-		if v == nil {
-			return append(b, "null"...), true
-		}
-		var small [16]string
-		keys := small[:0]
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, strings.Compare)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = appendJSONString(b, v[k])
-		}
-		return append(b, '}'), true
+		return appendJSONObject(b, v, depth, appendJSONStringValue)
 	case []any:
 		if v == nil {
 			return append(b, "null"...), true
@@ -98,7 +80,8 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 }
 
 // appendJSONObject writes a map with its keys sorted, as encoding/json does.
-func appendJSONObject(b []byte, m map[string]any, depth int) ([]byte, bool) {
+// Each value is written by value.
+func appendJSONObject[V any](b []byte, m map[string]V, depth int, value func([]byte, V, int) ([]byte, bool)) ([]byte, bool) {
 	if m == nil {
 		return append(b, "null"...), true
 	}
@@ -116,11 +99,16 @@ func appendJSONObject(b []byte, m map[string]any, depth int) ([]byte, bool) {
 		b = appendJSONString(b, k)
 		b = append(b, ':')
 		var ok bool
-		if b, ok = appendJSON(b, m[k], depth+1); !ok {
+		if b, ok = value(b, m[k], depth+1); !ok {
 			return b, false
 		}
 	}
 	return append(b, '}'), true
+}
+
+// appendJSONStringValue is appendJSONString for appendJSONObject.
+func appendJSONStringValue(b []byte, s string, _ int) ([]byte, bool) {
+	return appendJSONString(b, s), true
 }
 
 // appendJSONFloat writes f as encoding/json writes a float64.

@@ -172,13 +172,7 @@ func TestMaxConnsPerHostClose(t *testing.T) {
 		t.Fatalf("the call in flight at Close: %v", err)
 	}
 	h.Close()
-	checkGoroutines(t, before)
-	for deadline := time.Now().Add(3 * time.Second); openFDs() > fds && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := openFDs(); n > fds {
-		t.Errorf("%d file descriptors left open", n-fds)
-	}
+	checkNothingLeft(t, before, fds)
 }
 
 // Many calls in flight at once (more than wait for their answer holding a
@@ -223,13 +217,7 @@ func TestManyCallsInFlight(t *testing.T) {
 	}
 	c.Close()
 	h.Close()
-	checkGoroutines(t, before)
-	for deadline := time.Now().Add(3 * time.Second); openFDs() > fds && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := openFDs(); n > fds {
-		t.Errorf("%d file descriptors left open", n-fds)
-	}
+	checkNothingLeft(t, before, fds)
 }
 
 func TestMaxConnsPerHostNegative(t *testing.T) {
@@ -241,5 +229,18 @@ func TestMaxConnsPerHostNegative(t *testing.T) {
 	var ce *wechatpay.ConfigError
 	if !errors.As(err, &ce) || ce.Field != "MaxConnsPerHost" {
 		t.Fatalf("New with MaxConnsPerHost -1: %v; want a ConfigError for MaxConnsPerHost", err)
+	}
+}
+
+// checkNothingLeft fails t when goroutines or file descriptors opened
+// since before and fds are still there (after a grace of 3 s for fds).
+func checkNothingLeft(t *testing.T, before map[string]string, fds int) {
+	t.Helper()
+	checkGoroutines(t, before)
+	for deadline := time.Now().Add(3 * time.Second); openFDs() > fds && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := openFDs(); n > fds {
+		t.Errorf("%d file descriptors left open", n-fds)
 	}
 }

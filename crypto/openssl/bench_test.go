@@ -168,36 +168,7 @@ func BenchmarkAPIv3Call(b *testing.B) {
 	// run calls with signer; with opensslVerify, the "verifier" step checks
 	// answers with OpenSSL.
 	run := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool, floor cryptoOps, inFlight int) {
-		cfg := srv.config()
-		cfg.PrivateKey = signer
-		client, err := wechatpay.New(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer client.Close()
-		if opensslVerify {
-			keys, err := openssl.NewKeyStore(client.Keys())
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := client.Stack(wechatpay.APIv3).Replace("verifier", middleware.Verifier(keys)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		call := func() error {
-			res, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{
-				"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "Image形象店-深圳腾大-QQ公仔",
-				"out_trade_no": "1217752501201407033233368018", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
-				"amount": wechatpay.M{"total": 100, "currency": "CNY"},
-			}})
-			if err == nil && res.Get("code_url").String() == "" {
-				err = errors.New("no code_url in the answer")
-			}
-			return err
-		}
-		if err := call(); err != nil { // connect first
-			b.Fatal(err)
-		}
+		call := nativeCall(b, srv, signer, opensslVerify)
 		floorBefore, floorOK := floorCPU(b, floor)
 		netBefore, _ := srv.netFloorCPU(b)
 		serverStart, serverOK := srv.cpuTime()
@@ -299,36 +270,7 @@ func BenchmarkAPIv3CallOnly(b *testing.B) {
 		b.Fatal(err)
 	}
 	run := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool) {
-		cfg := srv.config()
-		cfg.PrivateKey = signer
-		client, err := wechatpay.New(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer client.Close()
-		if opensslVerify {
-			keys, err := openssl.NewKeyStore(client.Keys())
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := client.Stack(wechatpay.APIv3).Replace("verifier", middleware.Verifier(keys)); err != nil {
-				b.Fatal(err)
-			}
-		}
-		call := func() error {
-			res, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{
-				"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "Image形象店-深圳腾大-QQ公仔",
-				"out_trade_no": "1217752501201407033233368018", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
-				"amount": wechatpay.M{"total": 100, "currency": "CNY"},
-			}})
-			if err == nil && res.Get("code_url").String() == "" {
-				err = errors.New("no code_url in the answer")
-			}
-			return err
-		}
-		if err := call(); err != nil { // connect first
-			b.Fatal(err)
-		}
+		call := nativeCall(b, srv, signer, opensslVerify)
 		loop(b, call)
 	}
 	b.Run("crypto-rsa", func(b *testing.B) { run(b, key, false) })
@@ -336,4 +278,42 @@ func BenchmarkAPIv3CallOnly(b *testing.B) {
 		priv, _ := opensslKeys(b, key)
 		run(b, priv, true)
 	})
+}
+
+// nativeCall returns one APIv3 call to srv, made by a client signing with
+// signer (closed when b ends), connected already; with opensslVerify, the
+// "verifier" step checks answers with OpenSSL.
+func nativeCall(b *testing.B, srv *benchServer, signer stdcrypto.Signer, opensslVerify bool) func() error {
+	b.Helper()
+	cfg := srv.config()
+	cfg.PrivateKey = signer
+	client, err := wechatpay.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { client.Close() })
+	if opensslVerify {
+		keys, err := openssl.NewKeyStore(client.Keys())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := client.Stack(wechatpay.APIv3).Replace("verifier", middleware.Verifier(keys)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	call := func() error {
+		res, err := client.Chain("v3/pay/transactions/native").Post(wechatpay.M{"json": wechatpay.M{
+			"appid": "wxd678efh567hg6787", "mchid": srv.MchID, "description": "Image形象店-深圳腾大-QQ公仔",
+			"out_trade_no": "1217752501201407033233368018", "notify_url": "https://www.weixin.qq.com/wxpay/pay.php",
+			"amount": wechatpay.M{"total": 100, "currency": "CNY"},
+		}})
+		if err == nil && res.Get("code_url").String() == "" {
+			err = errors.New("no code_url in the answer")
+		}
+		return err
+	}
+	if err := call(); err != nil { // connect first
+		b.Fatal(err)
+	}
+	return call
 }
