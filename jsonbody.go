@@ -49,34 +49,29 @@ func appendJSON(b []byte, v any, depth int) ([]byte, bool) {
 	case map[string]string:
 		return appendJSONObject(b, v, depth, appendJSONStringValue)
 	case []any:
-		if v == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var ok bool
-			if b, ok = appendJSON(b, e, depth+1); !ok {
-				return b, false
-			}
-		}
-		return append(b, ']'), true
+		return appendJSONArray(b, v, depth, appendJSON)
 	case []string:
-		if v == nil {
-			return append(b, "null"...), true
-		}
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, e)
-		}
-		return append(b, ']'), true
+		return appendJSONArray(b, v, depth, appendJSONStringValue)
 	}
 	return b, false
+}
+
+// appendJSONArray writes a list, each element by value.
+func appendJSONArray[V any](b []byte, list []V, depth int, value func([]byte, V, int) ([]byte, bool)) ([]byte, bool) {
+	if list == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i, e := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = value(b, e, depth+1); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
 }
 
 // appendJSONObject writes a map with its keys sorted, as encoding/json does.
@@ -106,7 +101,8 @@ func appendJSONObject[V any](b []byte, m map[string]V, depth int, value func([]b
 	return append(b, '}'), true
 }
 
-// appendJSONStringValue is appendJSONString for appendJSONObject.
+// appendJSONStringValue is appendJSONString for appendJSONArray and
+// appendJSONObject.
 func appendJSONStringValue(b []byte, s string, _ int) ([]byte, bool) {
 	return appendJSONString(b, s), true
 }
