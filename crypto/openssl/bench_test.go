@@ -44,6 +44,12 @@ func loop(b *testing.B, op func() error) float64 {
 			b.Fatal(err)
 		}
 	}
+	return reportCPU(b, start, ok)
+}
+
+// reportCPU reports the process CPU per operation since start (when ok) as
+// cpu-µs/op, and returns it.
+func reportCPU(b *testing.B, start time.Duration, ok bool) float64 {
 	end, _ := processCPU()
 	if !ok {
 		return 0
@@ -226,13 +232,7 @@ func loopParallel(b *testing.B, n int, op func() error) float64 {
 			}
 		}
 	})
-	end, _ := processCPU()
-	if !ok {
-		return 0
-	}
-	cpu := perOp(end-start, b.N)
-	b.ReportMetric(cpu, "cpu-µs/op")
-	return cpu
+	return reportCPU(b, start, ok)
 }
 
 func opensslSign(k *openssl.PrivateKey) func([]byte) ([]byte, error) {
