@@ -222,6 +222,7 @@ func BenchmarkAPIv3Call(b *testing.B) {
 // loopParallel is loop with n goroutines making the calls at once.
 func loopParallel(b *testing.B, n int, op func() error) float64 {
 	b.ReportAllocs()
+	b.ResetTimer() // b.Loop does this for loop; RunParallel does not
 	start, ok := processCPU()
 	b.SetParallelism((n + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.RunParallel(func(pb *testing.PB) {
