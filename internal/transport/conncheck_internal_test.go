@@ -32,8 +32,9 @@ func BenchmarkConnCheck(b *testing.B) {
 	defer raw.Close()
 	var c net.Conn = &tunnelConn{Conn: layer{raw}, under: layer{layer{raw}}}
 	b.ReportAllocs()
+	var p peeker
 	for b.Loop() {
-		if connCheck(c) != connAlive {
+		if p.check(c) != connAlive {
 			b.Fatal("not alive")
 		}
 	}

@@ -13,6 +13,22 @@ import (
 // under the connection's wrappers without blocking, so a healthy connection
 // costs one syscall.
 func connCheck(c net.Conn) connState {
+	var p peeker
+	return p.check(c)
+}
+
+// peeker is connCheck for one connection, kept with it: the socket's
+// RawConn and the peek function are made at the first check, so that later
+// checks allocate nothing.
+type peeker struct {
+	rc    syscall.RawConn
+	peek  func(fd uintptr) bool
+	state connState
+	buf   [1]byte
+}
+
+// check is connCheck(c); c must be the connection of every earlier check.
+func (p *peeker) check(c net.Conn) connState {
 	sc, unread := socketOf(c)
 	if unread {
 		return connDead
@@ -20,23 +36,27 @@ func connCheck(c net.Conn) connState {
 	if sc == nil {
 		return connUnknown
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return connUnknown
-	}
-	state := connDead
-	err = rc.Read(func(fd uintptr) bool {
-		var buf [1]byte
-		n, _, err := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		// EAGAIN: nothing to read, still open. 0 bytes: closed by the peer.
-		// Data: the peer is talking out of turn (a TLS close_notify, say).
-		if n < 0 && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK)) {
-			state = connAlive
+	if p.rc == nil {
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			return connUnknown
 		}
-		return true
-	})
-	if err != nil {
+		p.rc, p.peek = rc, p.peekFD
+	}
+	p.state = connDead
+	if err := p.rc.Read(p.peek); err != nil {
 		return connDead
 	}
-	return state
+	return p.state
+}
+
+// peekFD peeks at the socket fd without blocking or consuming anything.
+func (p *peeker) peekFD(fd uintptr) bool {
+	n, _, err := syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	// EAGAIN: nothing to read, still open. 0 bytes: closed by the peer.
+	// Data: the peer is talking out of turn (a TLS close_notify, say).
+	if n < 0 && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK)) {
+		p.state = connAlive
+	}
+	return true
 }

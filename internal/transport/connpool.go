@@ -74,6 +74,7 @@ type pconn struct {
 	idleSince time.Time
 	br        *bufio.Reader // while an answer is read; nil otherwise
 	first     firstByte
+	peek      peeker // the liveness check, allocation-free after the first
 }
 
 // firstByte reads through to the connection after handing out the byte the
@@ -166,14 +167,6 @@ var ErrClosed = errors.New("the client is closed")
 // not set.
 var ErrNoMerchantCert = errors.New("this call needs the merchant TLS certificate (Config.Merchant), which is not configured")
 
-// freshIdle is how long after its last answer a connection is reused
-// without checking its socket: a server that closes a keep-alive
-// connection does so after its idle timeout (seconds), or says so in the
-// answer ("Connection: close", which is never reused), so a check this soon
-// would only cost a system call per call; and a close racing the next
-// request is possible with or without it.
-const freshIdle = 2 * time.Millisecond
-
 // get returns an idle connection for key, or dials one, waiting first for
 // room under the host's bound. reused tells which.
 func (p *connPool) get(ctx context.Context, key poolKey, serverName string) (c *pconn, reused bool, err error) {
@@ -198,7 +191,10 @@ func (p *connPool) get(ctx context.Context, key poolKey, serverName string) (c *
 			}
 			return c, false, nil
 		}
-		if time.Since(c.idleSince) < freshIdle || c.alive(p.opaqueIdle) {
+		// Checked on every reuse, however recent its last answer: a server
+		// or proxy that closes without saying so would otherwise turn the
+		// next call into a "maybe sent" failure.
+		if c.alive(p.opaqueIdle) {
 			return c, true, nil
 		}
 		// Dead: its room goes to this call, which looks again.
@@ -405,7 +401,7 @@ func (p *connPool) closeIdle(final bool) {
 // was received. A connection whose socket cannot be checked is trusted only
 // within opaque of its last use.
 func (c *pconn) alive(opaque time.Duration) bool {
-	switch connCheck(c.Conn) {
+	switch c.peek.check(c.Conn) {
 	case connAlive:
 		return true
 	case connUnknown:
