@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
@@ -344,7 +345,7 @@ func (m *certManager) run(ctx context.Context, need certNeed) error {
 			// store is being tampered with.
 			return m.fetch(ctx, saveUnleased)
 		}
-		if err := sleepCtx(ctx, certPoll); err != nil {
+		if err := callctx.Sleep(ctx, certPoll); err != nil {
 			return err
 		}
 		if m.load(ctx); m.satisfied(need) {
@@ -364,7 +365,7 @@ const downloadGrace = time.Second
 func (m *certManager) awaitDownload(ctx context.Context, need certNeed) error {
 	start := m.now()
 	for {
-		if err := sleepCtx(ctx, certPoll); err != nil {
+		if err := callctx.Sleep(ctx, certPoll); err != nil {
 			return err
 		}
 		if m.load(ctx); m.satisfied(need) {
@@ -588,15 +589,4 @@ func jitter(d time.Duration) time.Duration {
 		return 0
 	}
 	return time.Duration(n.Int64())
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

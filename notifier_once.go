@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 )
 
 // NotificationStore records, for the receivers of a merchant's
@@ -223,7 +225,7 @@ func (o *ExactlyOnce) serve(ctx context.Context, key string, fail func(int, stri
 			o.report("claim", key, fmt.Errorf("the store answered %v", state))
 			return fail(http.StatusServiceUnavailable, "retry later")
 		}
-		if !time.Now().Add(claimPoll).Before(deadline) || sleepCtx(ctx, claimPoll) != nil {
+		if !time.Now().Add(claimPoll).Before(deadline) || callctx.Sleep(ctx, claimPoll) != nil {
 			return fail(http.StatusServiceUnavailable, "being processed; retry later")
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/formatter"
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 )
 
 // Defaults of a RetryPolicy's zero fields.
@@ -203,7 +204,7 @@ func Retry(p RetryPolicy, never ...error) Middleware {
 					return nil, retryResult(errs, nil)
 				}
 				notifyRetry(ctx, RetryEvent{Attempt: attempt, Err: err, Wait: wait})
-				if err := sleep(ctx, wait); err != nil {
+				if err := callctx.Sleep(ctx, wait); err != nil {
 					return nil, retryResult(errs, err)
 				}
 			}
@@ -299,17 +300,6 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 func before(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
 	return !ok || time.Until(dl) > d
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // replay makes each attempt's copy of a request, so that what the steps

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 )
 
 // A Fault makes the server misbehave on purpose, to test what a client does
@@ -202,7 +204,7 @@ func (f faults) wait(ctx context.Context) bool {
 			d += x.delay
 		}
 	}
-	return d <= 0 || sleepContext(ctx, d) == nil
+	return d <= 0 || callctx.Sleep(ctx, d) == nil
 }
 
 // replace swaps ans for the error answer of a status fault.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/catalog"
+	"github.com/wechatpay-go/wechatpay/internal/callctx"
 )
 
 // Notification is a webhook (回调通知) the server sends to a merchant's URL.
@@ -130,7 +131,7 @@ type notifier struct {
 func TimeScale(f float64) NotifyOption {
 	return func(n *notifier) {
 		n.sleep = func(ctx context.Context, d time.Duration) error {
-			return sleepContext(ctx, time.Duration(float64(d)*f))
+			return callctx.Sleep(ctx, time.Duration(float64(d)*f))
 		}
 	}
 }
@@ -168,7 +169,7 @@ func (s *Server) Notify(ctx context.Context, url string, n Notification, opts ..
 // notify is Notify, with observe called after each attempt besides the
 // options' OnAttempt.
 func (s *Server) notify(ctx context.Context, url string, n Notification, opts []NotifyOption, observe func(Attempt)) (*Delivery, error) {
-	nf := &notifier{client: &http.Client{Timeout: 10 * time.Second}, schedule: RetrySchedule, sleep: sleepContext}
+	nf := &notifier{client: &http.Client{Timeout: 10 * time.Second}, schedule: RetrySchedule, sleep: callctx.Sleep}
 	for _, o := range opts {
 		o(nf)
 	}
@@ -250,17 +251,6 @@ func (nf *notifier) deliver(ctx context.Context, url, protocol string, header ht
 		}
 	}
 	return a
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Webhooks returns the names of the catalog's notifications, for

@@ -3,7 +3,9 @@
 // timeout) is the only thing that can end them, and the transport puts it
 // on the connection. The timer and the cancellation watch that
 // context.WithTimeout and context.AfterFunc would set up for every call are
-// then made only when a step asks for Done.
+// then made only when a step asks for Done. Sleep is the package's other
+// service: a wait that ends with its context, for the steps that pause
+// between attempts.
 package callctx
 
 import (

@@ -95,3 +95,20 @@ func TestNewCancellableParent(t *testing.T) {
 		t.Fatal("New under a cancellable parent is not nil")
 	}
 }
+
+// Sleep waits its time under a live context, and returns the context's
+// error as soon as the context ends.
+func TestSleep(t *testing.T) {
+	if err := Sleep(context.Background(), time.Millisecond); err != nil {
+		t.Fatalf("Sleep under a live context: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(10*time.Millisecond, cancel)
+	start := time.Now()
+	if err := Sleep(ctx, time.Minute); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Sleep under a cancelled context: %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Sleep returned %v after its context ended", d)
+	}
+}
