@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wechatpay-go/wechatpay/internal/callctx"
+	"github.com/wechatpay-go/wechatpay/internal/pathseg"
 	"github.com/wechatpay-go/wechatpay/middleware"
 )
 
@@ -54,7 +55,7 @@ func (ch Chain) Chain(segments string) Chain {
 		if ch.path != "" || i > 0 {
 			b.WriteByte('/')
 		}
-		b.WriteString(normalize(seg))
+		b.WriteString(pathseg.Normalize(seg))
 	}
 	b.WriteString(query)
 	return Chain{c: ch.c, path: b.String()}
@@ -63,34 +64,6 @@ func (ch Chain) Chain(segments string) Chain {
 // String returns the path template, e.g.
 // "v3/pay/transactions/id/{transaction_id}".
 func (ch Chain) String() string { return ch.path }
-
-// normalize applies wechatpay-php's segment rules: "^[A-Z]" → lower case,
-// other "[A-Z]" → "-" + lower case, then "^_(.*)_$" → "{$1}".
-func normalize(s string) string {
-	simple := len(s) < 2 || s[0] != '_' || s[len(s)-1] != '_'
-	for i := 0; i < len(s) && simple; i++ {
-		simple = s[i] < 'A' || s[i] > 'Z'
-	}
-	if simple {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			if i > 0 {
-				b.WriteByte('-')
-			}
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	r := b.String()
-	if len(r) >= 2 && r[0] == '_' && r[len(r)-1] == '_' {
-		r = "{" + r[1:len(r)-1] + "}"
-	}
-	return r
-}
 
 // Get calls the endpoint with GET. PHP: ->get($options).
 func (ch Chain) Get(opts ...Opts) (*Response, error) {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/wechatpay-go/wechatpay/internal/pathseg"
 )
 
 // ErrNotFound matches every *NotFoundError.
@@ -211,31 +213,12 @@ func candidates(path string) [][]string {
 func normalizeSegments(p string) []string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
-		segs[i] = normalizeSegment(s)
+		segs[i] = pathseg.Normalize(s)
 	}
 	if len(segs) > 0 && segs[0] != "" {
 		segs[0] = strings.ToLower(segs[0]) // "V2/…" routes as "v2/…"
 	}
 	return segs
-}
-
-func normalizeSegment(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			if i > 0 {
-				b.WriteByte('-')
-			}
-			c += 'a' - 'A'
-		}
-		b.WriteByte(c)
-	}
-	r := b.String()
-	if len(r) >= 2 && r[0] == '_' && r[len(r)-1] == '_' {
-		r = "{" + r[1:len(r)-1] + "}"
-	}
-	return r
 }
 
 // bestRoute finds the route matching segs with the most literal segments.
