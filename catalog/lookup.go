@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wechatpay-go/wechatpay/internal/editdist"
 	"github.com/wechatpay-go/wechatpay/internal/pathseg"
 )
 
@@ -327,7 +328,7 @@ func (c *Catalog) Nearest(path string, n int) []*Entry {
 	}
 	q := strings.ToLower(strings.Trim(path, "/"))
 	for name, e := range c.hooks {
-		all = append(all, scored{e, levenshtein(q, name)})
+		all = append(all, scored{e, editdist.Distance(q, name)})
 	}
 	sort.SliceStable(all, func(i, j int) bool {
 		if all[i].d != all[j].d {
@@ -352,28 +353,7 @@ func distance(segs, route []string) int {
 			filled[i] = segs[i]
 		}
 	}
-	return levenshtein(strings.Join(segs, "/"), strings.Join(filled, "/"))
-}
-
-// levenshtein is the edit distance between a and b, in bytes.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return editdist.Distance(strings.Join(segs, "/"), strings.Join(filled, "/"))
 }
 
 // String returns "METHOD path", e.g. "GET v3/pay/transactions/id/{transaction_id}".

@@ -10,6 +10,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/wechatpay-go/wechatpay/formatter"
+	"github.com/wechatpay-go/wechatpay/internal/editdist"
 )
 
 // checker walks one request's values against the compiled fields,
@@ -459,36 +460,11 @@ func nearest(o *object, name string) string {
 		if strings.EqualFold(g.name, name) {
 			return g.name
 		}
-		if d := distance(g.name, name, bestD); d < bestD {
+		if d := editdist.Bounded(g.name, name, bestD); d < bestD {
 			best, bestD = g.name, d
 		}
 	}
 	return best
-}
-
-// distance is the edit distance of a and b, or limit when it is at least
-// limit.
-func distance(a, b string, limit int) int {
-	if d := len(a) - len(b); d >= limit || -d >= limit {
-		return limit
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
 }
 
 // bitset records which fields of an object were seen: in a word for up
