@@ -470,25 +470,32 @@ func readAnswer(e *catalog.Entry) string {
 		}
 		return "fmt.Println(res.StatusCode) // " + status + ": no body\n"
 	case e.ResponseFormat == "xml":
-		names := printFields(e.Response, 3)
-		if len(names) == 0 {
-			names = []string{"return_code", "result_code"}
-		}
-		var args []string
-		for _, n := range names {
-			args = append(args, fmt.Sprintf("res.Get(%q)", n))
-		}
-		return "fmt.Println(" + strings.Join(args, ", ") + ") // the answer's fields, checked by the client\n"
+		return "fmt.Println(" + printArgs("res.Get(%q)", xmlPrintFields(e)) + ") // the answer's fields, checked by the client\n"
 	}
 	names := printFields(e.Response, 3)
 	if len(names) == 0 {
 		return "fmt.Println(res.StatusCode, string(res.Body))\n"
 	}
-	var args []string
-	for _, n := range names {
-		args = append(args, fmt.Sprintf("res.Get(%q)", n))
+	return "fmt.Println(" + printArgs("res.Get(%q)", names) + ") // gjson paths into the verified answer\n"
+}
+
+// xmlPrintFields names the APIv2 answer fields an example prints: a few
+// documented ones, or the two every answer has.
+func xmlPrintFields(e *catalog.Entry) []string {
+	if names := printFields(e.Response, 3); len(names) > 0 {
+		return names
 	}
-	return "fmt.Println(" + strings.Join(args, ", ") + ") // gjson paths into the verified answer\n"
+	return []string{"return_code", "result_code"}
+}
+
+// printArgs formats each name with format (one %q) and joins them as
+// arguments of a call.
+func printArgs(format string, names []string) string {
+	args := make([]string, len(names))
+	for i, n := range names {
+		args[i] = fmt.Sprintf(format, n)
+	}
+	return strings.Join(args, ", ")
 }
 
 // awaitAnswer waits for the asynchronous call and reads its answer: into a
@@ -496,15 +503,7 @@ func readAnswer(e *catalog.Entry) string {
 func awaitAnswer(e *catalog.Entry) string {
 	switch {
 	case e.ResponseFormat == "xml":
-		names := printFields(e.Response, 3)
-		if len(names) == 0 {
-			names = []string{"return_code", "result_code"}
-		}
-		var args []string
-		for _, n := range names {
-			args = append(args, fmt.Sprintf("fields[%q]", n))
-		}
-		return "fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {\nreturn res.XML()\n}).Wait()\nif err != nil {\nreturn err\n}\nfmt.Println(" + strings.Join(args, ", ") + ")\n"
+		return "fields, err := wechatpay.Then(future, func(res *wechatpay.Response) (map[string]any, error) {\nreturn res.XML()\n}).Wait()\nif err != nil {\nreturn err\n}\nfmt.Println(" + printArgs("fields[%q]", xmlPrintFields(e)) + ")\n"
 	case e.ResponseFormat == "json" && len(e.Response) > 0:
 		st := answerStruct(e.Response, 6)
 		var args []string
