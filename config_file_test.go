@@ -44,18 +44,7 @@ func TestLoad(t *testing.T) {
 		BaseURL:  srv.URL,
 	}
 	path := filepath.Join(dir, "wxpay.json")
-	if err := configfile.Write(path, f); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := wechatpay.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := wechatpay.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	cfg, c := clientFromFile(t, path, f)
 	if _, err := c.Chain("v3/certificates").Get(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +138,25 @@ func TestLoadConfigTLSCA(t *testing.T) {
 		BaseURL:  srv.URL, TLSCA: "ca.pem",
 	}
 	path := filepath.Join(dir, "wechatpay.json")
+	_, c := clientFromFile(t, path, f)
+	if _, err := c.Chain("v2/mchrisk/querymchrisk").Post(wechatpay.M{"security": true, "xml": wechatpay.M{"mch_id": srv.MchID, "sign_type": "HMAC-SHA256"}}); err != nil {
+		t.Fatal(err)
+	}
+	// Without tls_ca, the system's roots do not know the sandbox.
+	f.TLSCA = ""
+	_, c2 := clientFromFile(t, path, f)
+	if _, err := c2.Chain("v3/certificates").Get(); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("%v", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%v %v", fi.Mode(), err)
+	}
+}
+
+// clientFromFile writes f to path, loads it as wxpay and users do, and
+// makes a client of it, closed when t ends.
+func clientFromFile(t *testing.T, path string, f *configfile.File) (wechatpay.Config, *wechatpay.Client) {
+	t.Helper()
 	if err := configfile.Write(path, f); err != nil {
 		t.Fatal(err)
 	}
@@ -160,23 +168,6 @@ func TestLoadConfigTLSCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	if _, err := c.Chain("v2/mchrisk/querymchrisk").Post(wechatpay.M{"security": true, "xml": wechatpay.M{"mch_id": srv.MchID, "sign_type": "HMAC-SHA256"}}); err != nil {
-		t.Fatal(err)
-	}
-	// Without tls_ca, the system's roots do not know the sandbox.
-	f.TLSCA = ""
-	configfile.Write(path, f)
-	cfg, _ = wechatpay.LoadConfig(path)
-	c2, err := wechatpay.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c2.Close()
-	if _, err := c2.Chain("v3/certificates").Get(); err == nil || !strings.Contains(err.Error(), "certificate") {
-		t.Fatalf("%v", err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("%v %v", fi.Mode(), err)
-	}
+	t.Cleanup(func() { c.Close() })
+	return cfg, c
 }
