@@ -165,14 +165,7 @@ func (s *Server) createV3Order(r *Request, e *catalog.Entry) *Answer {
 		}
 		return v3PrepayAnswer(old)
 	}
-	o.PrepayID = newPrepayID(now)
-	switch o.TradeType {
-	case "NATIVE":
-		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + randomString(7)
-	case "MWEB":
-		o.H5URL = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=" + o.PrepayID + "&package=" + digits(10)
-	}
-	if err := s.st.commit(func() func() { s.st.addOrder(o); return func() { s.st.removeOrder(o) } }); err != nil {
+	if err := s.place(o, o.TradeType, now); err != nil {
 		return saveFailed(r, err)
 	}
 	return v3PrepayAnswer(o)
@@ -359,14 +352,7 @@ func (s *Server) createV2Order(r *Request, e *catalog.Entry) *Answer {
 		}
 		return v2PrepayAnswer(old)
 	}
-	o.PrepayID = newPrepayID(now)
-	switch tradeType {
-	case "NATIVE":
-		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + randomString(7)
-	case "MWEB":
-		o.H5URL = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=" + o.PrepayID + "&package=" + digits(10)
-	}
-	if err := s.st.commit(func() func() { s.st.addOrder(o); return func() { s.st.removeOrder(o) } }); err != nil {
+	if err := s.place(o, tradeType, now); err != nil {
 		return saveFailed(r, err)
 	}
 	return v2PrepayAnswer(o)
@@ -482,4 +468,17 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// place gives a new order its prepay ID and, for its trade type, its code
+// or H5 URL, and stores it: the same for APIv3 and APIv2 orders.
+func (s *Server) place(o *Order, tradeType string, now time.Time) error {
+	o.PrepayID = newPrepayID(now)
+	switch tradeType {
+	case "NATIVE":
+		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + randomString(7)
+	case "MWEB":
+		o.H5URL = "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=" + o.PrepayID + "&package=" + digits(10)
+	}
+	return s.st.commit(func() func() { s.st.addOrder(o); return func() { s.st.removeOrder(o) } })
 }

@@ -272,19 +272,8 @@ func (in *inspector) flat(nodes []catalog.Node, got map[string]string, location 
 		if !in.strict {
 			continue
 		}
-		var first *badParam
-		for i := range alts {
-			bad := in.text(&alts[i], v, name, location)
-			if bad == nil {
-				first = nil
-				break
-			}
-			if first == nil {
-				first = bad
-			}
-		}
-		if first != nil {
-			return first
+		if bad := firstBad(len(alts), func(i int) *badParam { return in.text(&alts[i], v, name, location) }); bad != nil {
+			return bad
 		}
 	}
 	return nil
@@ -452,19 +441,8 @@ func (in *inspector) object(nodes []catalog.Node, obj map[string]any, at, locati
 			}
 			continue
 		}
-		var first *badParam
-		for i := range alts {
-			bad := in.value(&alts[i], val, at+"/"+name, location)
-			if bad == nil {
-				first = nil
-				break
-			}
-			if first == nil {
-				first = bad
-			}
-		}
-		if first != nil {
-			return first
+		if bad := firstBad(len(alts), func(i int) *badParam { return in.value(&alts[i], val, at+"/"+name, location) }); bad != nil {
+			return bad
 		}
 	}
 	return nil
@@ -607,4 +585,20 @@ func anyRequired(nodes []catalog.Node) bool {
 		}
 	}
 	return false
+}
+
+// firstBad checks n alternatives of a parameter with check: nil when one
+// of them fits, else the first one's problem.
+func firstBad(n int, check func(i int) *badParam) *badParam {
+	var first *badParam
+	for i := range n {
+		bad := check(i)
+		if bad == nil {
+			return nil
+		}
+		if first == nil {
+			first = bad
+		}
+	}
+	return first
 }
