@@ -50,7 +50,7 @@ php_round() {
 go_round() {
 	local r=$1
 	(cd "$ROOT/crypto/openssl" && "$TEST_BIN" -test.run '^$' \
-		-test.bench '^BenchmarkAPIv3Call$/^(openssl|openssl-8)$' \
+		-test.bench '^BenchmarkAPIv3Call$/^(openssl|openssl-8|bare-openssl|bare-openssl-8)$' \
 		-test.benchtime "$BENCHTIME") | tee "$OUT/go-$r.txt"
 	grep -q '^ok\|^PASS' "$OUT/go-$r.txt" || { echo "the Go benchmark failed (round $r)" >&2; exit 1; }
 }
@@ -83,17 +83,41 @@ function median(key,   a, n, i, j, t) {
 /^PHPAPIv3Call\/seq / { add("php-seq", metric("cpu-µs/op")); add("php-seq-ns", metric("ns/op")) }
 /^PHPAPIv3Call\/inflight-8 / { add("php-8", metric("cpu-µs/op")); add("php-8-ns", metric("ns/op")) }
 /^PHPFloor\// { add("php-floor", metric("cpu-µs/op")) }
+/^BenchmarkAPIv3Call\/bare-openssl-8(-[0-9]+)?[ \t]/ { add("bare-8", metric("cpu-µs/op")); next }
+/^BenchmarkAPIv3Call\/bare-openssl(-[0-9]+)?[ \t]/ { add("bare-seq", metric("cpu-µs/op")); next }
 /^BenchmarkAPIv3Call\/openssl-8(-[0-9]+)?[ \t]/ { add("go-8", metric("cpu-µs/op")); add("go-8-ns", metric("ns/op")); add("go-floor", metric("floor-cpu-µs")); next }
 /^BenchmarkAPIv3Call\/openssl(-[0-9]+)?[ \t]/ { add("go-seq", metric("cpu-µs/op")); add("go-seq-ns", metric("ns/op")); add("go-floor", metric("floor-cpu-µs")) }
 END {
 	ps = median("php-seq"); p8 = median("php-8"); gs = median("go-seq"); g8 = median("go-8")
 	pf = median("php-floor"); gf = median("go-floor")
-	printf "| | PHP (wechatpay-php) | Go (openssl) | Go/PHP |\n|---|---:|---:|---:|\n"
-	printf "| sequential, cpu-µs/call | %s | %s | %.2f |\n", ps, gs, gs / ps
-	printf "| 8 in flight, cpu-µs/call | %s | %s | %.2f |\n", p8, g8, g8 / p8
-	printf "| floor: sign+verify, cpu-µs | %s | %s | %.2f |\n", pf, gf, gf / pf
-	printf "| sequential, wall ns/call | %s | %s | |\n", median("php-seq-ns"), median("go-seq-ns")
-	printf "| 8 in flight, wall ns/call | %s | %s | |\n", median("php-8-ns"), median("go-8-ns")
-	printf "\nall rounds (cpu-µs/op): php-seq:%s | php-8:%s | go-seq:%s | go-8:%s | php-floor:%s | go-floor:%s\n", \
-		vals["php-seq"], vals["php-8"], vals["go-seq"], vals["go-8"], vals["php-floor"], vals["go-floor"]
+	bs = median("bare-seq"); b8 = median("bare-8")
+	printf "| | PHP (wechatpay-php) | Go (openssl) | Go/PHP | bare Go client |\n|---|---:|---:|---:|---:|\n"
+	printf "| sequential, cpu-µs/call | %s | %s | %.2f | %s |\n", ps, gs, gs / ps, bs
+	printf "| 8 in flight, cpu-µs/call | %s | %s | %.2f | %s |\n", p8, g8, g8 / p8, b8
+	printf "| floor: sign+verify, cpu-µs | %s | %s | %.2f | |\n", pf, gf, gf / pf
+	printf "| sequential, wall ns/call | %s | %s | | |\n", median("php-seq-ns"), median("go-seq-ns")
+	printf "| 8 in flight, wall ns/call | %s | %s | | |\n", median("php-8-ns"), median("go-8-ns")
+	printf "\nall rounds (cpu-µs/op): php-seq:%s | php-8:%s | go-seq:%s | go-8:%s | bare-seq:%s | bare-8:%s | php-floor:%s | go-floor:%s\n", \
+		vals["php-seq"], vals["php-8"], vals["go-seq"], vals["go-8"], vals["bare-seq"], vals["bare-8"], vals["php-floor"], vals["go-floor"]
 }'
+
+# The ratio within each round (PHP and Go ran back to back, so a slow
+# stretch of the machine weighs on both), and its median.
+paired() {
+	local php_row=$1 go_row=$2 r p g all=""
+	for f in "$OUT"/php-*.txt; do
+		r=${f##*/php-}; r=${r%.txt}
+		[ -f "$OUT/go-$r.txt" ] || continue
+		p=$(awk -v row="$php_row" '$1 == row { for (i = 2; i <= NF; i++) if ($i == "cpu-µs/op") print $(i-1) }' "$f")
+		g=$(awk -v row="$go_row" '$1 ~ "^" row "(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == "cpu-µs/op") { print $(i-1); exit } }' "$OUT/go-$r.txt")
+		[ -n "$p" ] && [ -n "$g" ] && all="$all $(awk -v p="$p" -v g="$g" 'BEGIN { printf "%.2f", g / p }')"
+	done
+	echo "$all" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk -v what="$3" '{ a[NR] = $1 } END {
+		if (NR == 0) { print what ": n/a"; exit }
+		m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		s = ""; for (i = 1; i <= NR; i++) s = s " " a[i]
+		printf "%s: median %.2f over %d rounds (%s )\n", what, m, NR, s }'
+}
+echo
+paired PHPAPIv3Call/seq BenchmarkAPIv3Call/openssl "Go/PHP paired, sequential"
+paired PHPAPIv3Call/inflight-8 BenchmarkAPIv3Call/openssl-8 "Go/PHP paired, 8 in flight"

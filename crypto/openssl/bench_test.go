@@ -28,7 +28,10 @@ import (
 // net-floor-cpu-µs is a bare round trip to the child over a kept-alive
 // connection (a request head written, an answer of the same size read,
 // the child signing in between as for a call), and x-floors the client's
-// cost over both floors: what the client's own code adds.
+// cost over both floors: what the client's own code adds. The bare-openssl
+// rows are the least any client can do for the same call (bareCall: sign,
+// write, read, verify, with OpenSSL and no HTTP library): what this
+// machine's kernel and caches make of the floor, whatever the client.
 
 // benchMessage is a typical APIv3 string to sign.
 var benchMessage = []byte("POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n" +
@@ -144,7 +147,7 @@ func rsaOps(key *rsa.PrivateKey) cryptoOps {
 // floorCPU measures one sign plus one verify with ops, in CPU time: what
 // an APIv3 call cannot cost less than.
 func floorCPU(b *testing.B, ops cryptoOps) (time.Duration, bool) {
-	const n = 100
+	const n = 300
 	start, ok := processCPU()
 	for range n {
 		digest := sha256.Sum256(benchMessage)
@@ -171,10 +174,8 @@ func BenchmarkAPIv3Call(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// run calls with signer; with opensslVerify, the "verifier" step checks
-	// answers with OpenSSL.
-	run := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool, floor cryptoOps, inFlight int) {
-		call := nativeCall(b, srv, signer, opensslVerify)
+	// run makes call, inFlight at a time.
+	run := func(b *testing.B, call func() error, floor cryptoOps, inFlight int) {
 		floorBefore, floorOK := floorCPU(b, floor)
 		netBefore, _ := srv.netFloorCPU(b)
 		serverStart, serverOK := srv.cpuTime()
@@ -201,21 +202,35 @@ func BenchmarkAPIv3Call(b *testing.B) {
 			b.ReportMetric(cpu/float64((f+nf).Microseconds()), "x-floors")
 		}
 	}
-	b.Run("crypto-rsa", func(b *testing.B) { run(b, key, false, rsaOps(key), 1) })
+	// sdk is a call through the client signing with signer; with
+	// opensslVerify, the "verifier" step checks answers with OpenSSL.
+	sdk := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool) func() error {
+		return nativeCall(b, srv, signer, opensslVerify)
+	}
+	b.Run("crypto-rsa", func(b *testing.B) { run(b, sdk(b, key, false), rsaOps(key), 1) })
 	b.Run("openssl-sign", func(b *testing.B) {
 		priv, _ := opensslKeys(b, key)
-		run(b, priv, false, cryptoOps{sign: opensslSign(priv), verify: rsaOps(key).verify}, 1)
+		run(b, sdk(b, priv, false), cryptoOps{sign: opensslSign(priv), verify: rsaOps(key).verify}, 1)
 	})
 	b.Run("openssl", func(b *testing.B) {
 		priv, pub := opensslKeys(b, key)
-		run(b, priv, true, cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 1)
+		run(b, sdk(b, priv, true), cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 1)
+	})
+	// The least a client can do, with OpenSSL: see bareCall.
+	b.Run("bare-openssl", func(b *testing.B) {
+		call, floor := srv.bare(b, key)
+		run(b, call, floor, 1)
 	})
 	// Eight calls in flight at once, each from its own goroutine: the
 	// client's CPU per call against the same sequential floor.
-	b.Run("crypto-rsa-8", func(b *testing.B) { run(b, key, false, rsaOps(key), 8) })
+	b.Run("crypto-rsa-8", func(b *testing.B) { run(b, sdk(b, key, false), rsaOps(key), 8) })
 	b.Run("openssl-8", func(b *testing.B) {
 		priv, pub := opensslKeys(b, key)
-		run(b, priv, true, cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 8)
+		run(b, sdk(b, priv, true), cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 8)
+	})
+	b.Run("bare-openssl-8", func(b *testing.B) {
+		call, floor := srv.bare(b, key)
+		run(b, call, floor, 8)
 	})
 }
 
@@ -279,6 +294,31 @@ func BenchmarkAPIv3CallOnly(b *testing.B) {
 		priv, _ := opensslKeys(b, key)
 		run(b, priv, true)
 	})
+	b.Run("bare-openssl", func(b *testing.B) {
+		call, _ := srv.bare(b, key)
+		loop(b, call)
+	})
+}
+
+// bare returns the bare call (bareCall) to s with OpenSSL keys, connected
+// already, and its floor: the same library's sign plus verify with key.
+func (s *benchServer) bare(b *testing.B, key *rsa.PrivateKey) (func() error, cryptoOps) {
+	b.Helper()
+	platform, err := crypto.ParseCertificate(s.PlatformCertPEM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	priv, floorPub := opensslKeys(b, key)
+	pub, err := openssl.NewPublicKey(platform.PublicKey.(*rsa.PublicKey))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { pub.Close() })
+	call := s.bareCall(b, priv, pub)
+	if err := call(); err != nil { // connect first
+		b.Fatal(err)
+	}
+	return call, cryptoOps{sign: opensslSign(priv), verify: floorPub.Verify}
 }
 
 // nativeCall returns one APIv3 call to srv, made by a client signing with

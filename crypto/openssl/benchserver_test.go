@@ -2,9 +2,12 @@ package openssl_test
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	stdcrypto "crypto"
 	"crypto/rsa"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +20,7 @@ import (
 	"time"
 
 	"github.com/wechatpay-go/wechatpay"
+	"github.com/wechatpay-go/wechatpay/crypto/openssl"
 	"github.com/wechatpay-go/wechatpay/wechatpaytest"
 )
 
@@ -52,15 +56,33 @@ type benchServerInfo struct {
 	PlatformSerial     string
 	PlatformCertPEM    []byte
 	// RawAddr answers each request head (up to an empty line) with
-	// RawAnswerSize bytes, after an RSA signature, as the server makes
-	// for a real answer: the I/O of a call without any client code.
+	// RawAnswerSize bytes carrying a fresh RSA signature of rawSigned
+	// (see rawAnswer), as the server makes for a real answer: the I/O of
+	// a call without any client code.
 	RawAddr       string
 	RawAnswerSize int
 }
 
-// rawAnswer is the bare round trip's answer: the size of a signed APIv3
-// answer.
-var rawAnswer = []byte("HTTP/1.1 200 OK\r\nContent-Length: 520\r\n\r\n" + strings.Repeat("a", 360) + strings.Repeat("b", 520))
+// rawBody is the body of the bare round trip's answer, and rawSigned the
+// string its Wechatpay-Signature signs (timestamp, nonce, body), as in an
+// APIv3 answer.
+var (
+	rawBody   = `{"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}` + strings.Repeat(" ", 468)
+	rawSigned = []byte("1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n" + rawBody + "\n")
+)
+
+// rawSigHead is the bare answer up to its signature: the signature is the
+// 344 base64 characters at len(rawSigHead).
+const rawSigHead = "HTTP/1.1 200 OK\r\nContent-Length: 520\r\nWechatpay-Signature: "
+
+// rawSigLen is the length of an RSA-2048 signature in base64.
+const rawSigLen = 344
+
+// rawAnswer returns the bare round trip's answer carrying sig (base64),
+// about the size of a signed APIv3 answer.
+func rawAnswer(sig string) []byte {
+	return []byte(rawSigHead + sig + "\r\n\r\n" + rawBody)
+}
 
 // serveRaw answers on ln as benchServerInfo.RawAddr says.
 func serveRaw(ln net.Listener, key *rsa.PrivateKey) {
@@ -82,11 +104,12 @@ func serveRaw(ln net.Listener, key *rsa.PrivateKey) {
 						break
 					}
 				}
-				d := sha256.Sum256(rawAnswer)
-				if _, err := rsa.SignPKCS1v15(nil, key, stdcrypto.SHA256, d[:]); err != nil {
+				d := sha256.Sum256(rawSigned)
+				sig, err := rsa.SignPKCS1v15(nil, key, stdcrypto.SHA256, d[:])
+				if err != nil {
 					return
 				}
-				if _, err := c.Write(rawAnswer); err != nil {
+				if _, err := c.Write(rawAnswer(base64.StdEncoding.EncodeToString(sig))); err != nil {
 					return
 				}
 			}
@@ -111,7 +134,7 @@ func serveBench(in io.Reader, out io.Writer) error {
 	err = json.NewEncoder(out).Encode(benchServerInfo{
 		URL: srv.URL, MchID: srv.MchID, Serial: srv.Merchant.Serial, KeyPEM: srv.Merchant.KeyPEM(),
 		PlatformSerial: srv.Platform.Serial, PlatformCertPEM: srv.Platform.CertPEM(),
-		RawAddr: ln.Addr().String(), RawAnswerSize: len(rawAnswer),
+		RawAddr: ln.Addr().String(), RawAnswerSize: len(rawAnswer(strings.Repeat("A", rawSigLen))),
 	})
 	if err != nil {
 		return err
@@ -220,4 +243,70 @@ func (s *benchServer) netFloorCPU(b *testing.B) (time.Duration, bool) {
 	}
 	end, _ := processCPU()
 	return (end - start) / n, ok
+}
+
+// bareCall returns the least a client can do for an APIv3 call to RawAddr,
+// with OpenSSL and no HTTP library: sign the string to sign, write a
+// request head carrying the signature, read the answer and verify its
+// signature. It is the reference for what the SDK adds; safe for
+// concurrent use (each caller takes a connection of its own).
+func (s *benchServer) bareCall(b *testing.B, priv *openssl.PrivateKey, pub *openssl.PublicKey) func() error {
+	b.Helper()
+	const authHead = "POST /v3/pay/transactions/native HTTP/1.1\r\nHost: api.mch.weixin.qq.com\r\n" +
+		`Authorization: WECHATPAY2-SHA256-RSA2048 mchid="1230000109",nonce_str="593BEC0C930BF1AFEB40B4A08C8FB242",timestamp="1554208460",serial_no="5157F09EFDC096DE15EBE81A47057A7232F1B8E1",signature="`
+	type conn struct {
+		c      net.Conn
+		req    []byte
+		answer []byte
+		sig    [256]byte
+	}
+	pool := make(chan *conn, 64)
+	b.Cleanup(func() {
+		close(pool)
+		for c := range pool {
+			c.c.Close()
+		}
+	})
+	ctx := b.Context()
+	return func() error {
+		var c *conn
+		select {
+		case c = <-pool:
+		default:
+			nc, err := net.Dial("tcp", s.RawAddr)
+			if err != nil {
+				return err
+			}
+			req := []byte(authHead + strings.Repeat("A", rawSigLen) + "\"\r\nX-Body: " + string(benchMessage[bytes.IndexByte(benchMessage, '{'):len(benchMessage)-1]) + "\r\n\r\n")
+			c = &conn{c: nc, req: req, answer: make([]byte, s.RawAnswerSize)}
+		}
+		if err := bareRoundTrip(ctx, c.c, c.req, c.answer, c.sig[:], priv, pub, len(authHead)); err != nil {
+			c.c.Close()
+			return err
+		}
+		pool <- c
+		return nil
+	}
+}
+
+// bareRoundTrip is one bare call on c: req is the request head with room
+// for the signature at sigAt, answer and sig the buffers for the answer and
+// its decoded signature.
+func bareRoundTrip(ctx context.Context, c net.Conn, req, answer, sig []byte, priv *openssl.PrivateKey, pub *openssl.PublicKey, sigAt int) error {
+	s, err := priv.SignMessage(ctx, benchMessage)
+	if err != nil {
+		return err
+	}
+	base64.StdEncoding.Encode(req[sigAt:sigAt+rawSigLen], s)
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(c, answer); err != nil {
+		return err
+	}
+	n, err := base64.StdEncoding.Decode(sig, answer[len(rawSigHead):len(rawSigHead)+rawSigLen])
+	if err != nil {
+		return err
+	}
+	return pub.VerifyMessage(rawSigned, sig[:n])
 }
