@@ -3,6 +3,7 @@ package wechatpay
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,7 +111,7 @@ func TestCatalogSamplesAsM(t *testing.T) {
 			continue
 		}
 		for k := range o.Vars {
-			if !contains(e.URIVars, k) {
+			if !slices.Contains(e.URIVars, k) {
 				t.Errorf("%s %s: sample key %q read as a URI variable", e.Method, e.Chain, k)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	stduritemplate "github.com/std-uritemplate/std-uritemplate/go/v2"
@@ -125,7 +126,7 @@ func expand(template string, vars map[string]any) (string, error) {
 		}
 	}
 	for _, k := range sortedKeys(vars) {
-		if !contains(names, k) {
+		if !slices.Contains(names, k) {
 			// A misspelt variable: name it, and the one it stands for.
 			problem := fmt.Sprintf("is neither an option nor a variable of the path %q", template)
 			if len(missing) > 0 {
@@ -267,21 +268,12 @@ func templateVars(t string) []string {
 	var names []string
 	for _, e := range templateExprs(t) {
 		for _, v := range e.names {
-			if !contains(names, v) {
+			if !slices.Contains(names, v) {
 				names = append(names, v)
 			}
 		}
 	}
 	return names
-}
-
-func contains(s []string, x string) bool {
-	for _, e := range s {
-		if e == x {
-			return true
-		}
-	}
-	return false
 }
 
 // isAPIv2Path reports whether an expanded path routes to APIv2: it starts

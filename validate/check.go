@@ -3,6 +3,7 @@ package validate
 import (
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -267,7 +268,7 @@ func (c *checker) text(f *field, s string) {
 
 // scalar checks a value's enum, const and length.
 func (c *checker) scalar(f *field, s string) {
-	if len(f.enum) > 0 && !contains(f.enum, s) {
+	if len(f.enum) > 0 && !slices.Contains(f.enum, s) {
 		c.add(NotInEnum, "want one of "+list(f.enum)+", got "+quote(s))
 	}
 	if f.constant != "" && s != f.constant {
@@ -432,15 +433,6 @@ func isCiphertext(s string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // list writes enum values for a message, at most 10 of them.
