@@ -164,7 +164,6 @@ type MemoryCertificateStore struct {
 	mu      sync.Mutex
 	records map[string][]byte
 	leases  map[string]memoryLease
-	now     func() time.Time
 }
 
 type memoryLease struct {
@@ -174,13 +173,6 @@ type memoryLease struct {
 
 // NewMemoryCertificateStore returns an empty store.
 func NewMemoryCertificateStore() *MemoryCertificateStore { return &MemoryCertificateStore{} }
-
-func (s *MemoryCertificateStore) clock() time.Time {
-	if s.now != nil {
-		return s.now()
-	}
-	return time.Now()
-}
 
 // LoadCertificates returns a copy of the merchant's record, or nil.
 func (s *MemoryCertificateStore) LoadCertificates(_ context.Context, mchid string) ([]byte, error) {
@@ -207,7 +199,7 @@ func (s *MemoryCertificateStore) SaveCertificates(_ context.Context, mchid strin
 func (s *MemoryCertificateStore) AcquireLease(_ context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock()
+	now := time.Now()
 	if l, ok := s.leases[name]; ok && l.holder != holder && now.Before(l.until) {
 		return false, nil
 	}
@@ -222,7 +214,7 @@ func (s *MemoryCertificateStore) AcquireLease(_ context.Context, name, holder st
 func (s *MemoryCertificateStore) RenewLease(_ context.Context, name, holder string, ttl time.Duration) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock()
+	now := time.Now()
 	l, ok := s.leases[name]
 	if !ok || l.holder != holder || !now.Before(l.until) {
 		return false, nil

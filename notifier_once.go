@@ -331,8 +331,6 @@ type MemoryNotificationStore struct {
 	// it before the store is used.
 	MaxEntries int
 
-	now func() time.Time
-
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *claimEntry
 	order   list.List                // least recently changed first
@@ -347,13 +345,6 @@ type claimEntry struct {
 
 // NewMemoryNotificationStore returns an empty store.
 func NewMemoryNotificationStore() *MemoryNotificationStore { return &MemoryNotificationStore{} }
-
-func (s *MemoryNotificationStore) clock() time.Time {
-	if s.now != nil {
-		return s.now()
-	}
-	return time.Now()
-}
 
 // live returns the entry of key, forgetting it when it has lapsed.
 func (s *MemoryNotificationStore) live(key string, now time.Time) *claimEntry {
@@ -400,7 +391,7 @@ func (s *MemoryNotificationStore) set(c *claimEntry, now time.Time) {
 func (s *MemoryNotificationStore) ClaimNotification(_ context.Context, key, holder string, lease time.Duration) (ClaimState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock()
+	now := time.Now()
 	if c := s.live(key, now); c != nil {
 		switch {
 		case c.done:
@@ -417,7 +408,7 @@ func (s *MemoryNotificationStore) ClaimNotification(_ context.Context, key, hold
 func (s *MemoryNotificationStore) ExtendClaim(_ context.Context, key, holder string, lease time.Duration) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock()
+	now := time.Now()
 	c := s.live(key, now)
 	if c == nil || c.done || c.holder != holder {
 		return false, nil
@@ -430,7 +421,7 @@ func (s *MemoryNotificationStore) ExtendClaim(_ context.Context, key, holder str
 func (s *MemoryNotificationStore) CompleteNotification(_ context.Context, key string, ttl time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.clock()
+	now := time.Now()
 	s.set(&claimEntry{key: key, done: true, until: now.Add(ttl)}, now)
 	return nil
 }
@@ -439,7 +430,7 @@ func (s *MemoryNotificationStore) CompleteNotification(_ context.Context, key st
 func (s *MemoryNotificationStore) ReleaseClaim(_ context.Context, key, holder string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.live(key, s.clock()); c != nil && !c.done && c.holder == holder {
+	if c := s.live(key, time.Now()); c != nil && !c.done && c.holder == holder {
 		s.order.Remove(s.entries[key])
 		delete(s.entries, key)
 	}

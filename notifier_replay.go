@@ -58,7 +58,6 @@ type MemoryReplayGuard struct {
 	MaxEntries int
 
 	ttl time.Duration
-	now func() time.Time
 
 	mu    sync.Mutex
 	seen  map[string]*list.Element // of *replayEntry, in order
@@ -76,7 +75,7 @@ func NewMemoryReplayGuard(ttl time.Duration) *MemoryReplayGuard {
 	if ttl <= 0 {
 		ttl = DefaultReplayTTL
 	}
-	return &MemoryReplayGuard{ttl: ttl, now: time.Now, seen: map[string]*list.Element{}}
+	return &MemoryReplayGuard{ttl: ttl, seen: map[string]*list.Element{}}
 }
 
 // Handled reports whether id was marked within the TTL.
@@ -84,17 +83,10 @@ func (g *MemoryReplayGuard) Handled(_ context.Context, id string) (bool, error) 
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	e, ok := g.seen[id]
-	return ok && g.clock().Sub(e.Value.(*replayEntry).at) < g.lifetime(), nil
+	return ok && time.Now().Sub(e.Value.(*replayEntry).at) < g.lifetime(), nil
 }
 
-// clock and lifetime make the zero MemoryReplayGuard usable.
-func (g *MemoryReplayGuard) clock() time.Time {
-	if g.now == nil {
-		return time.Now()
-	}
-	return g.now()
-}
-
+// lifetime makes the zero MemoryReplayGuard usable.
 func (g *MemoryReplayGuard) lifetime() time.Duration {
 	if g.ttl <= 0 {
 		return DefaultReplayTTL
@@ -110,7 +102,7 @@ func (g *MemoryReplayGuard) MarkHandled(_ context.Context, id string) error {
 	if g.seen == nil {
 		g.seen = map[string]*list.Element{}
 	}
-	now, ttl := g.clock(), g.lifetime()
+	now, ttl := time.Now(), g.lifetime()
 	if e, ok := g.seen[id]; ok {
 		e.Value.(*replayEntry).at = now
 		g.order.MoveToBack(e)
