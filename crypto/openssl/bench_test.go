@@ -202,19 +202,14 @@ func BenchmarkAPIv3Call(b *testing.B) {
 			b.ReportMetric(cpu/float64((f+nf).Microseconds()), "x-floors")
 		}
 	}
-	// sdk is a call through the client signing with signer; with
-	// opensslVerify, the "verifier" step checks answers with OpenSSL.
-	sdk := func(b *testing.B, signer stdcrypto.Signer, opensslVerify bool) func() error {
-		return nativeCall(b, srv, signer, opensslVerify)
-	}
-	b.Run("crypto-rsa", func(b *testing.B) { run(b, sdk(b, key, false), rsaOps(key), 1) })
+	b.Run("crypto-rsa", func(b *testing.B) { run(b, nativeCall(b, srv, key, false), rsaOps(key), 1) })
 	b.Run("openssl-sign", func(b *testing.B) {
 		priv, _ := opensslKeys(b, key)
-		run(b, sdk(b, priv, false), cryptoOps{sign: opensslSign(priv), verify: rsaOps(key).verify}, 1)
+		run(b, nativeCall(b, srv, priv, false), cryptoOps{sign: opensslSign(priv), verify: rsaOps(key).verify}, 1)
 	})
 	b.Run("openssl", func(b *testing.B) {
 		priv, pub := opensslKeys(b, key)
-		run(b, sdk(b, priv, true), cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 1)
+		run(b, nativeCall(b, srv, priv, true), opensslOps(priv, pub), 1)
 	})
 	// The least a client can do, with OpenSSL: see bareCall.
 	b.Run("bare-openssl", func(b *testing.B) {
@@ -223,10 +218,10 @@ func BenchmarkAPIv3Call(b *testing.B) {
 	})
 	// Eight calls in flight at once, each from its own goroutine: the
 	// client's CPU per call against the same sequential floor.
-	b.Run("crypto-rsa-8", func(b *testing.B) { run(b, sdk(b, key, false), rsaOps(key), 8) })
+	b.Run("crypto-rsa-8", func(b *testing.B) { run(b, nativeCall(b, srv, key, false), rsaOps(key), 8) })
 	b.Run("openssl-8", func(b *testing.B) {
 		priv, pub := opensslKeys(b, key)
-		run(b, sdk(b, priv, true), cryptoOps{sign: opensslSign(priv), verify: pub.Verify}, 8)
+		run(b, nativeCall(b, srv, priv, true), opensslOps(priv, pub), 8)
 	})
 	b.Run("bare-openssl-8", func(b *testing.B) {
 		call, floor := srv.bare(b, key)
@@ -249,6 +244,11 @@ func loopParallel(b *testing.B, n int, op func() error) float64 {
 		}
 	})
 	return reportCPU(b, start, ok)
+}
+
+// opensslOps signs and verifies with OpenSSL.
+func opensslOps(priv *openssl.PrivateKey, pub *openssl.PublicKey) cryptoOps {
+	return cryptoOps{sign: opensslSign(priv), verify: pub.Verify}
 }
 
 func opensslSign(k *openssl.PrivateKey) func([]byte) ([]byte, error) {
@@ -275,7 +275,7 @@ func BenchmarkSignVerify(b *testing.B) {
 	b.Run("crypto-rsa", func(b *testing.B) { run(b, rsaOps(key)) })
 	b.Run("openssl", func(b *testing.B) {
 		priv, pub := opensslKeys(b, key)
-		run(b, cryptoOps{sign: opensslSign(priv), verify: pub.Verify})
+		run(b, opensslOps(priv, pub))
 	})
 }
 
@@ -318,7 +318,7 @@ func (s *benchServer) bare(b *testing.B, key *rsa.PrivateKey) (func() error, cry
 	if err := call(); err != nil { // connect first
 		b.Fatal(err)
 	}
-	return call, cryptoOps{sign: opensslSign(priv), verify: floorPub.Verify}
+	return call, opensslOps(priv, floorPub)
 }
 
 // nativeCall returns one APIv3 call to srv, made by a client signing with
